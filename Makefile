@@ -1,0 +1,44 @@
+# Turath: two set-up commands.
+#   make run   install everything, load demo data, serve on http://127.0.0.1:8000
+#   make test  install everything (incl. PostgreSQL and Chromium) and run the whole suite
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test install system-deps test-deps messages demo lint bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+install: $(STAMP) messages
+
+# Debian packages the project needs: gettext (compiling translations); for tests also the
+# PostgreSQL server and Chromium. Installed only when missing, so re-runs are quick.
+system-deps:
+	@scripts/system-deps.sh gettext
+
+test-deps:
+	@scripts/system-deps.sh gettext postgresql chromium fonts-noto-core
+
+messages: $(STAMP) system-deps
+	@$(BIN)/turath compilemessages --ignore '.venv/*' -v 0
+
+run: install
+	$(BIN)/turath setup
+	$(BIN)/turath demo --if-empty
+	$(BIN)/turath demo --print-logins
+	$(BIN)/turath serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP) test-deps messages
+	scripts/test.sh
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) var test-artifacts

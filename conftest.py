@@ -1,0 +1,54 @@
+"""Shared fixtures: the starter vocabulary loaded once per test database, agencies of two member
+states and a user of every role in each."""
+
+import pytest
+
+from turath.core.context import acting_as
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from turath.vocabulary.services import load_starter
+
+    with django_db_blocker.unblock(), acting_as(None, via="system"):
+        load_starter()
+
+
+@pytest.fixture
+def agencies(db):
+    from turath.core.models import Agency
+
+    def make(code, kind, country, en, fr, ar):
+        return Agency.objects.create(code=code, kind=kind, country=country, name_en=en, name_fr=fr, name_ar=ar)
+
+    return {
+        "eg_customs": make("eg-customs", "customs", "EG", "Egyptian Customs Authority", "Douanes égyptiennes",
+                           "مصلحة الجمارك المصرية"),
+        "eg_ministry": make("eg-moa", "ministry", "EG", "Ministry of Tourism and Antiquities",
+                            "Ministère du Tourisme et des Antiquités", "وزارة السياحة والآثار"),
+        "ma_police": make("ma-police", "police", "MA", "Moroccan National Police", "Sûreté nationale du Maroc",
+                          "المديرية العامة للأمن الوطني"),
+        "ma_museum": make("ma-museum", "museum", "MA", "National Museum of Archaeology, Rabat",
+                          "Musée national d'archéologie, Rabat", "المتحف الوطني للآثار بالرباط"),
+        "secretariat": make("secretariat", "secretariat", "SA", "Secretariat", "Secrétariat", "الأمانة العامة"),
+    }
+
+
+@pytest.fixture
+def users(agencies):
+    from turath.core.models import User
+
+    out = {}
+    for key, agency in agencies.items():
+        for role in ("viewer", "contributor", "editor", "agency_admin"):
+            out[f"{key}_{role}"] = User.objects.create_user(f"{key}_{role}", password="x-Turath-2026", agency=agency,
+                                                            role=role)
+    out["secretariat_admin"] = User.objects.create_user("sec_admin", password="x-Turath-2026",
+                                                        agency=agencies["secretariat"], role="secretariat_admin")
+    return out
+
+
+@pytest.fixture
+def actor(users):
+    """Run a test body as a given user for the audit log: `with actor(u): ...`."""
+    return lambda user: acting_as(user, via="test")

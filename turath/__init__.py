@@ -1,0 +1,3 @@
+"""Turath: the shared heritage-protection information system."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,34 @@
+"""Who is acting and in which request: read by the audit log without threading `request` through."""
+
+import contextlib
+import uuid
+from contextvars import ContextVar
+
+
+class Actor:
+    """The acting user, resolved lazily so API token authentication (done in the view) is seen."""
+
+    def __init__(self, user=None, via: str = "system", request_id: str | None = None, request=None):
+        self._user = user
+        self.request = request
+        self.via = via
+        self.request_id = request_id or str(uuid.uuid4())
+
+    @property
+    def user(self):
+        if self.request is not None:
+            user = getattr(self.request, "user", None)
+            return user if getattr(user, "is_authenticated", False) else None
+        return self._user
+
+
+current_actor: ContextVar[Actor] = ContextVar("turath_actor", default=Actor())
+
+
+@contextlib.contextmanager
+def acting_as(user=None, via: str = "cli", request_id: str | None = None, request=None):
+    token = current_actor.set(Actor(user=user, via=via, request_id=request_id, request=request))
+    try:
+        yield current_actor.get()
+    finally:
+        current_actor.reset(token)

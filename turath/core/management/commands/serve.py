@@ -1,0 +1,22 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve Turath with waitress (a production-grade WSGI server) on 127.0.0.1:8000."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--no-migrate", action="store_true")
+
+    def handle(self, *args, host, port, threads, no_migrate, **opts):
+        from waitress import serve
+
+        from turath.wsgi import application
+
+        if not no_migrate:
+            call_command("migrate", interactive=False, verbosity=0)
+        self.stdout.write(f"Turath is listening on http://{host}:{port}/ (Ctrl-C to stop)")
+        serve(application, host=host, port=port, threads=threads, ident="turath", clear_untrusted_proxy_headers=True)

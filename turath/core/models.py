@@ -1,0 +1,167 @@
+"""Agencies of member states, the people who work in them, API tokens and the audit log."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .countries import country_name, is_country
+
+
+class AgencyKind(models.TextChoices):
+    CUSTOMS = "customs", _("Customs")
+    POLICE = "police", _("Police")
+    MINISTRY = "ministry", _("Heritage ministry")
+    MUSEUM = "museum", _("Museum")
+    SECRETARIAT = "secretariat", _("Secretariat of the organization")
+
+
+# Agencies that belong to the law-enforcement network (INTERPOL-style restricted sharing).
+LAW_ENFORCEMENT_KINDS = (AgencyKind.CUSTOMS, AgencyKind.POLICE, AgencyKind.SECRETARIAT)
+
+
+class Agency(models.Model):
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name_ar = models.CharField(_("name (Arabic)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_fr = models.CharField(_("name (French)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=AgencyKind.choices)
+    country = models.CharField(_("member state"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code"))
+    email = models.EmailField(_("alert e-mail"), blank=True)
+
+    class Meta:
+        ordering = ["country", "code"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self):
+        return self.name_en
+
+    def clean(self):
+        if not is_country(self.country):
+            raise ValidationError({"country": _("Not an ISO 3166-1 alpha-2 country code.")})
+        self.country = self.country.upper()
+
+    def name(self, lang: str = "en") -> str:
+        return getattr(self, f"name_{lang}", "") or self.name_en
+
+    def country_name(self, lang: str = "en") -> str:
+        return country_name(self.country, lang)
+
+    @property
+    def is_law_enforcement(self) -> bool:
+        return self.kind in LAW_ENFORCEMENT_KINDS
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("Viewer")
+    CONTRIBUTOR = "contributor", _("Contributor")
+    EDITOR = "editor", _("Editor")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+    SECRETARIAT_ADMIN = "secretariat_admin", _("Secretariat administrator")
+
+
+# Roles ordered by what they may do; a higher rank includes the lower ones' rights.
+ROLE_RANK = {
+    Role.VIEWER: 0,
+    Role.CONTRIBUTOR: 1,
+    Role.EDITOR: 2,
+    Role.AGENCY_ADMIN: 3,
+    Role.SECRETARIAT_ADMIN: 4,
+}
+
+
+class User(AbstractUser):
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=2, choices=settings.LANGUAGES, default="en"
+    )
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and ROLE_RANK.get(self.role, -1) >= ROLE_RANK[role]
+
+    @property
+    def is_secretariat_admin(self) -> bool:
+        return self.is_active and self.role == Role.SECRETARIAT_ADMIN
+
+
+class ApiToken(models.Model):
+    """A bearer token; only its SHA-256 is stored, so a database leak does not leak tokens."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    description = models.CharField(max_length=200, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField(null=True, blank=True)
+    last_used = models.DateTimeField(null=True, blank=True)
+
+    PREFIX = "trt_"
+
+    @staticmethod
+    def hash(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, description: str = "", days: int | None = None) -> tuple["ApiToken", str]:
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        days = settings.TURATH_TOKEN_TTL_DAYS if days is None else days
+        token = cls.objects.create(
+            user=user,
+            key_hash=cls.hash(raw),
+            prefix=raw[:12],
+            description=description,
+            expires=timezone.now() + timedelta(days=days) if days else None,
+        )
+        return token, raw
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires is not None and self.expires <= timezone.now()
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only, hash-chained audit log.
+
+    `entry_hash` = SHA-256 of the previous entry's hash and this entry's canonical content,
+    so editing or deleting any past entry breaks the chain from that point on. Database
+    triggers (see migrations) refuse UPDATE and DELETE on this table.
+    """
+
+    seq = models.BigAutoField(primary_key=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user_id_ref = models.BigIntegerField(null=True, blank=True)
+    username = models.CharField(max_length=150, blank=True)
+    agency_code = models.CharField(max_length=40, blank=True)
+    action = models.CharField(max_length=40, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(max_length=300, blank=True)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValidationError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Audit entries are append-only.")

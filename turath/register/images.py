@@ -1,0 +1,121 @@
+"""Image intake: bounded, checked, the original kept byte for byte, derived sizes made once."""
+
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from turath.core import audit
+
+from .models import ObjectImage
+
+ACCEPTED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "TIFF": "image/tiff",
+                    "GIF": "image/gif"}
+DERIVED = {"thumb": 320, "medium": 1280}
+
+try:  # HEIC from phones, if the optional plug-in is installed.
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    ACCEPTED_FORMATS["HEIF"] = "image/heic"
+except ImportError:  # pragma: no cover - optional
+    pass
+
+
+class ImageRejected(ValueError):
+    pass
+
+
+@dataclass
+class CheckedImage:
+    data: bytes
+    sha256: str
+    mime: str
+    width: int
+    height: int
+    image: Image.Image  # decoded, EXIF orientation applied
+
+
+def check_image(data: bytes, name: str = "") -> CheckedImage:
+    """Refuse what is not a whole, reasonably sized image before anything is written."""
+    limit = settings.TURATH_MAX_UPLOAD_BYTES
+    if len(data) > limit:
+        raise ImageRejected(_("«%(n)s» is larger than %(mb)d MB.") % {"n": name, "mb": limit // (1024 * 1024)})
+    if not data:
+        raise ImageRejected(_("«%(n)s» is empty.") % {"n": name})
+    max_pixels = settings.TURATH_MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            fmt = probe.format
+            if fmt not in ACCEPTED_FORMATS:
+                raise ImageRejected(_("«%(n)s» is a %(f)s file; send JPEG, PNG, WebP, TIFF or HEIC.")
+                                    % {"n": name, "f": fmt or "unknown"})
+            w, h = probe.size
+            # Checked from the header, before decoding: a decompression bomb never gets expanded.
+            if w * h > max_pixels:
+                raise ImageRejected(_("«%(n)s» has %(mp)d megapixels; at most %(max)d are accepted.")
+                                    % {"n": name, "mp": w * h // 1_000_000, "max": max_pixels // 1_000_000})
+            probe.load()  # raises on truncated or corrupt data
+            image = ImageOps.exif_transpose(probe)
+            image.load()
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageRejected(_("«%(n)s» looks like a decompression bomb and was refused.") % {"n": name}) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(_("«%(n)s» is not an image.") % {"n": name}) from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected(_("«%(n)s» is damaged or truncated (%(e)s).") % {"n": name, "e": exc}) from None
+    return CheckedImage(data, hashlib.sha256(data).hexdigest(), ACCEPTED_FORMATS[fmt], w, h, image)
+
+
+def _derive(image: Image.Image, size: int) -> bytes:
+    copy = image.copy()
+    copy.thumbnail((size, size), Image.Resampling.LANCZOS)
+    if copy.mode not in ("RGB", "L"):
+        copy = copy.convert("RGB")
+    out = io.BytesIO()
+    copy.save(out, "JPEG", quality=85, optimize=True)
+    return out.getvalue()
+
+
+def add_image(user, obj, data: bytes, name: str = "photo.jpg", caption: str = "") -> ObjectImage:
+    from .models import CulturalObject
+
+    if not CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists():
+        raise PermissionError(_("Only the owning agency's editors change this record."))
+    checked = check_image(data, name)
+    existing = obj.images.filter(sha256=checked.sha256).first()
+    if existing:
+        return existing  # same bytes already attached: idempotent
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            img = ObjectImage(object=obj, sha256=checked.sha256, mime=checked.mime, width=checked.width,
+                              height=checked.height, caption=caption[:300], position=obj.images.count())
+            img.original.save(name, ContentFile(checked.data), save=False)
+            written.append(img.original.name)
+            base = img.original.name.rsplit(".", 1)[0]
+            for kind, size in DERIVED.items():
+                path = default_storage.save(f"{base}.{kind}.jpg", ContentFile(_derive(checked.image, size)))
+                written.append(path)
+                setattr(img, kind, path)
+            img.save()
+            from .services import _bump
+
+            _bump(obj)
+            audit.record("image_add", obj, after={"sha256": checked.sha256, "name": name})
+    except BaseException:
+        for path in written:  # no orphaned files when the database write fails
+            default_storage.delete(path)
+        raise
+    return img

@@ -1,0 +1,209 @@
+"""The cultural-property register: object records after the Object ID standard."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from turath.core.multilingual import show
+from turath.core.permissions import SharedRecord
+from turath.vocabulary.models import Concept
+
+
+class ObjectStatus(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    REPORTED_MISSING = "reported_missing", _("Reported missing")
+    REPORTED_STOLEN = "reported_stolen", _("Reported stolen")
+    REPORTED_LOOTED = "reported_looted", _("Reported looted")
+    PUBLISHED = "published", _("Validated and published to the network")
+    DISCOVERED_UNKNOWN = "discovered_unknown", _("Discovered, owner unknown")
+    SEIZED = "seized", _("Seized")
+    RECOVERED = "recovered", _("Recovered")
+    IN_CUSTODY = "in_custody", _("In custody")
+    RESTITUTED = "restituted", _("Restituted")
+    RETURNED = "returned", _("Returned to owner")
+
+
+S = ObjectStatus
+_REPORTED = {S.REPORTED_MISSING, S.REPORTED_STOLEN, S.REPORTED_LOOTED}
+# The lifecycle: from a status, where an object may go next.
+STATUS_TRANSITIONS: dict[str, set[str]] = {
+    S.REGISTERED: _REPORTED | {S.SEIZED, S.IN_CUSTODY},
+    S.REPORTED_MISSING: {S.PUBLISHED, S.RECOVERED, S.REGISTERED},
+    S.REPORTED_STOLEN: {S.PUBLISHED, S.RECOVERED, S.REGISTERED},
+    S.REPORTED_LOOTED: {S.PUBLISHED, S.RECOVERED, S.REGISTERED},
+    S.PUBLISHED: {S.SEIZED, S.RECOVERED},
+    S.DISCOVERED_UNKNOWN: {S.PUBLISHED, S.SEIZED, S.IN_CUSTODY},
+    S.SEIZED: {S.IN_CUSTODY, S.RECOVERED, S.RESTITUTED, S.RETURNED},
+    S.RECOVERED: {S.IN_CUSTODY, S.RESTITUTED, S.RETURNED},
+    S.IN_CUSTODY: {S.RESTITUTED, S.RETURNED},
+    S.RESTITUTED: {S.REGISTERED},
+    S.RETURNED: {S.REGISTERED},
+}
+INITIAL_STATUSES = (S.REGISTERED, S.REPORTED_MISSING, S.REPORTED_STOLEN, S.REPORTED_LOOTED, S.DISCOVERED_UNKNOWN,
+                    S.SEIZED)
+
+
+class Calendar(models.TextChoices):
+    GREGORIAN = "gregorian", _("Gregorian (CE)")
+    HIJRI = "hijri", _("Hijri (AH)")
+
+
+class CulturalObject(SharedRecord):
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    record_number = models.CharField(
+        _("record number"), max_length=64, unique=True,
+        help_text=_("The register's identifier of the record, unique across all agencies"),
+    )
+    # --- Object ID core ---
+    object_type = models.ForeignKey(Concept, verbose_name=_("type of object"), on_delete=models.PROTECT,
+                                    related_name="+")
+    materials = models.ManyToManyField(Concept, verbose_name=_("materials"), related_name="+", blank=True)
+    techniques = models.ManyToManyField(Concept, verbose_name=_("techniques"), related_name="+", blank=True)
+    title = models.JSONField(_("title"), default=dict, blank=True)
+    subject = models.JSONField(_("subject"), default=dict, blank=True)
+    description = models.JSONField(_("description"), default=dict, blank=True)
+    distinguishing_features = models.JSONField(_("distinguishing features"), default=dict, blank=True)
+    date_text = models.CharField(_("date as written"), max_length=120, blank=True)
+    date_calendar = models.CharField(_("calendar"), max_length=10, choices=Calendar.choices, blank=True)
+    date_earliest = models.IntegerField(_("earliest year (CE)"), null=True, blank=True,
+                                        help_text=_("negative for BCE"))
+    date_latest = models.IntegerField(_("latest year (CE)"), null=True, blank=True)
+    hijri_earliest = models.PositiveIntegerField(_("earliest year (AH)"), null=True, blank=True)
+    hijri_latest = models.PositiveIntegerField(_("latest year (AH)"), null=True, blank=True)
+    period = models.ForeignKey(Concept, verbose_name=_("period"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    maker = models.CharField(_("maker"), max_length=300, blank=True)
+    # --- Object ID recommended extras ---
+    inventory_numbers = models.JSONField(_("inventory numbers"), default=list, blank=True)
+    related_written_material = models.TextField(_("related written material"), blank=True)
+    place_of_origin = models.CharField(_("place of origin"), max_length=300, blank=True)
+    place_of_discovery = models.CharField(_("place of discovery"), max_length=300, blank=True)
+    cross_references = models.JSONField(_("cross-references"), default=list, blank=True)
+    date_documented = models.DateField(_("date documented"), null=True, blank=True)
+    # --- Turath ---
+    origin_country = models.CharField(_("country of origin"), max_length=2, blank=True, db_index=True)
+    current_holder = models.CharField(_("current holder"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=24, choices=ObjectStatus.choices,
+                              default=ObjectStatus.REGISTERED, db_index=True)
+    status_changed = models.DateTimeField(_("status changed"), auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, help_text="optimistic lock: bumped on every change")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    # Normalised text of every language and the labels of every linked concept (see search.py).
+    search_text = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("cultural object")
+        verbose_name_plural = _("cultural objects")
+        indexes = [
+            models.Index(fields=["owning_agency", "status"]),
+            models.Index(fields=["sharing", "status"]),
+            models.Index(fields=["object_type"]),
+            models.Index(fields=["period"]),
+        ]
+
+    def __str__(self):
+        shown = show(self.title, "en")
+        return f"{self.record_number} — {shown.text}" if shown else self.record_number
+
+    def title_in(self, lang):
+        return show(self.title, lang)
+
+    @property
+    def primary_image(self):
+        images = list(self.images.all())
+        return images[0] if images else None
+
+
+class Measurement(models.Model):
+    class Dimension(models.TextChoices):
+        HEIGHT = "height", _("Height")
+        WIDTH = "width", _("Width")
+        DEPTH = "depth", _("Depth")
+        LENGTH = "length", _("Length")
+        DIAMETER = "diameter", _("Diameter")
+        THICKNESS = "thickness", _("Thickness")
+        WEIGHT = "weight", _("Weight")
+
+    class Unit(models.TextChoices):
+        MM = "mm", "mm"
+        CM = "cm", "cm"
+        M = "m", "m"
+        G = "g", "g"
+        KG = "kg", "kg"
+
+    object = models.ForeignKey(CulturalObject, on_delete=models.CASCADE, related_name="measurements")
+    dimension = models.CharField(_("dimension"), max_length=12, choices=Dimension.choices)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=3)
+    unit = models.CharField(_("unit"), max_length=4, choices=Unit.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.get_dimension_display()} {self.value.normalize():f} {self.unit}"
+
+
+class Inscription(models.Model):
+    class Kind(models.TextChoices):
+        INSCRIPTION = "inscription", _("Inscription")
+        MARKING = "marking", _("Marking")
+        INVENTORY_MARK = "inventory_mark", _("Inventory mark")
+        SIGNATURE = "signature", _("Signature")
+        SEAL = "seal", _("Seal or stamp")
+
+    object = models.ForeignKey(CulturalObject, on_delete=models.CASCADE, related_name="inscriptions")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.INSCRIPTION)
+    text = models.JSONField(_("text and translations"), default=dict)
+    script = models.CharField(_("script"), max_length=60, blank=True, help_text=_("e.g. Kufic, Naskh, cuneiform"))
+    position = models.CharField(_("position"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class StatusChange(models.Model):
+    object = models.ForeignKey(CulturalObject, on_delete=models.CASCADE, related_name="status_history")
+    from_status = models.CharField(max_length=24, choices=ObjectStatus.choices, blank=True)
+    to_status = models.CharField(max_length=24, choices=ObjectStatus.choices)
+    at = models.DateTimeField(auto_now_add=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    agency_code = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+def _image_path(instance, filename):
+    return f"objects/{instance.object.uid}/{instance.sha256}{_ext(filename)}"
+
+
+def _ext(filename):
+    return "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+class ObjectImage(models.Model):
+    """A photograph: the original kept byte for byte with its SHA-256, derived sizes made once."""
+
+    object = models.ForeignKey(CulturalObject, on_delete=models.CASCADE, related_name="images")
+    original = models.FileField(upload_to=_image_path, max_length=300)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    mime = models.CharField(max_length=40)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    thumb = models.CharField(max_length=300, blank=True)  # media-relative path, 320 px
+    medium = models.CharField(max_length=300, blank=True)  # media-relative path, 1280 px
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["object", "sha256"], name="uniq_object_image")]

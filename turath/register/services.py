@@ -1,0 +1,422 @@
+"""Domain logic of the register. The API, the web UI, imports and the command line all call these.
+
+`validate_record` turns an Object ID record (a plain dict, as it arrives from a form, a CSV row,
+JSON or the API) into clean values or a dict of errors keyed by field; `create_object`,
+`update_object`, `change_status` and `add_image` write, audit and re-index in one transaction.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from turath.core import audit, multilingual
+from turath.core.countries import is_country
+from turath.core.models import Role
+from turath.core.permissions import Sharing, can_add
+from turath.vocabulary import services as vocab
+from turath.vocabulary.models import Concept
+
+from .dates import DateError, parse_date
+from .models import (
+    INITIAL_STATUSES,
+    STATUS_TRANSITIONS,
+    CulturalObject,
+    Inscription,
+    Measurement,
+    ObjectStatus,
+    StatusChange,
+)
+from .search import build_search_text
+
+TEXT_FIELDS = ("title", "subject", "description", "distinguishing_features")
+PLAIN_FIELDS = ("maker", "related_written_material", "place_of_origin", "place_of_discovery", "current_holder")
+LIST_FIELDS = ("inventory_numbers", "cross_references")
+CONCEPT_FIELDS = {"object_type": vocab.OBJECT_TYPES, "period": vocab.PERIODS}
+CONCEPT_LIST_FIELDS = {"materials": vocab.MATERIALS, "techniques": vocab.TECHNIQUES}
+MAX_TEXT = 20_000
+RECORD_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+
+
+class RecordInvalid(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
+        self.errors = errors
+
+
+class EditConflict(Exception):
+    """Someone else saved the record since it was loaded (optimistic locking)."""
+
+
+class TransitionNotAllowed(Exception):
+    pass
+
+
+@dataclass
+class Cleaned:
+    values: dict
+    materials: list | None
+    techniques: list | None
+    measurements: list | None
+    inscriptions: list | None
+
+
+def _split(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in re.split(r"[;|\n]", str(value)) if p.strip()]
+
+
+def _concept(value, scheme_key, field, errors, suggestions):
+    if value in (None, ""):
+        return None
+    if isinstance(value, Concept):
+        return value
+    if isinstance(value, dict):
+        value = value.get("uri") or value.get("id") or ""
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        found = Concept.objects.filter(pk=int(value), scheme__key=scheme_key).first()
+    else:
+        found = vocab.resolve_concept(str(value), scheme_key)
+    if found is None:
+        hints = vocab.suggest(str(value), scheme_key)
+        suggestions.setdefault(field, {})[str(value)] = hints
+        msg = _("Unknown term «%(term)s» in the vocabulary.") % {"term": value}
+        if hints:
+            msg += " " + _("Did you mean: %(hints)s?") % {"hints": ", ".join(hints)}
+        errors.setdefault(field, []).append(msg)
+    return found
+
+
+def _text(value, lang, field, errors):
+    """A multilingual text from a plain string (in `lang`) or the stored JSON shape."""
+    if value in (None, ""):
+        return {}
+    if isinstance(value, str):
+        value = multilingual.make(value.strip(), lang)
+    elif isinstance(value, dict) and "text" in value:
+        value = multilingual.make(str(value.get("text") or "").strip(), value.get("lang") or lang,
+                                  value.get("tr") or value.get("translations") or {})
+    else:
+        errors.setdefault(field, []).append(_("Expected text."))
+        return {}
+    for code, text in multilingual.texts(value):
+        if len(text) > MAX_TEXT:
+            errors.setdefault(field, []).append(_("Text is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+        if code and code not in multilingual.LANGS and not re.match(r"^[a-z]{2,3}$", code):
+            errors.setdefault(field, []).append(_("Unknown language code «%(c)s».") % {"c": code})
+    return value
+
+
+_MEASURE_RE = re.compile(r"^\s*([^\s=:]+)\s*[=:]\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z]+)\s*$")
+_DIM_ALIASES = {
+    "h": "height", "hauteur": "height", "ارتفاع": "height", "الارتفاع": "height",
+    "w": "width", "largeur": "width", "عرض": "width", "العرض": "width",
+    "d": "depth", "profondeur": "depth", "عمق": "depth", "l": "length", "longueur": "length", "طول": "length",
+    "diam": "diameter", "diamètre": "diameter", "قطر": "diameter", "épaisseur": "thickness", "سمك": "thickness",
+    "poids": "weight", "وزن": "weight", "الوزن": "weight",
+}
+
+
+def _measurements(value, errors):
+    items = value if isinstance(value, list) else _split(value)
+    out = []
+    for i, item in enumerate(items, 1):
+        if isinstance(item, str):
+            m = _MEASURE_RE.match(item)
+            if not m:
+                errors.setdefault("measurements", []).append(
+                    _("Measurement %(i)d «%(v)s»: write dimension=value unit, e.g. height=12.5 cm.") % {"i": i, "v": item})
+                continue
+            item = {"dimension": m.group(1), "value": m.group(2).replace(",", "."), "unit": m.group(3)}
+        dim = str(item.get("dimension", "")).strip().lower()
+        dim = _DIM_ALIASES.get(dim, dim)
+        unit = str(item.get("unit", "")).strip().lower()
+        try:
+            number = Decimal(str(item.get("value")).replace(",", "."))
+            if number <= 0 or number.is_nan() or number > Decimal("1e8"):
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors.setdefault("measurements", []).append(_("Measurement %(i)d: the value must be a positive number.") % {"i": i})
+            continue
+        if dim not in Measurement.Dimension.values:
+            errors.setdefault("measurements", []).append(
+                _("Measurement %(i)d: unknown dimension «%(d)s».") % {"i": i, "d": dim})
+            continue
+        if unit not in Measurement.Unit.values or (dim == "weight") != (unit in ("g", "kg")):
+            errors.setdefault("measurements", []).append(
+                _("Measurement %(i)d: unit «%(u)s» does not fit %(d)s.") % {"i": i, "u": unit, "d": dim})
+            continue
+        out.append({"dimension": dim, "value": number, "unit": unit, "note": str(item.get("note", ""))[:200]})
+    return out
+
+
+def _inscriptions(value, lang, errors):
+    items = value if isinstance(value, list) else _split(value)
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            item = {"text": item}
+        kind = item.get("kind") or Inscription.Kind.INSCRIPTION
+        if kind not in Inscription.Kind.values:
+            errors.setdefault("inscriptions", []).append(_("Unknown kind of inscription «%(k)s».") % {"k": kind})
+            continue
+        text = _text(item.get("text"), item.get("lang") or lang, "inscriptions", errors)
+        if text:
+            out.append({"kind": kind, "text": text, "script": str(item.get("script", ""))[:60],
+                        "position": str(item.get("position", ""))[:200]})
+    return out
+
+
+def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
+                    suggestions: dict | None = None) -> Cleaned:
+    """Check one Object ID record. Raises RecordInvalid naming each bad field; `suggestions`
+    (if given) collects vocabulary suggestions for unknown terms."""
+    errors: dict[str, list[str]] = {}
+    suggestions = suggestions if suggestions is not None else {}
+    partial = instance is not None
+    lang = (data.get("language") or data.get("lang") or getattr(user, "preferred_language", "") or "en")[:12]
+    values: dict = {}
+
+    if not partial or "record_number" in data:
+        number = str(data.get("record_number") or "").strip()
+        if not number:
+            errors.setdefault("record_number", []).append(_("Required."))
+        elif not RECORD_NUMBER_RE.match(number):
+            errors.setdefault("record_number", []).append(
+                _("Use letters, digits and . _ / - only (at most 64 characters)."))
+        else:
+            values["record_number"] = number
+
+    for field, scheme in CONCEPT_FIELDS.items():
+        if not partial or field in data:
+            values[field] = _concept(data.get(field), scheme, field, errors, suggestions)
+    if not partial and values.get("object_type") is None and "object_type" not in errors:
+        errors["object_type"] = [_("Required: the type of object (Object ID).")]
+
+    lists = {}
+    for field, scheme in CONCEPT_LIST_FIELDS.items():
+        if not partial or field in data:
+            lists[field] = [c for c in (_concept(v, scheme, field, errors, suggestions) for v in _split(data.get(field)))
+                            if c is not None]
+    for field in TEXT_FIELDS:
+        if not partial or field in data:
+            values[field] = _text(data.get(field), lang, field, errors)
+    if (not partial or "title" in data or "description" in data):
+        title = values.get("title", instance.title if instance else {})
+        desc = values.get("description", instance.description if instance else {})
+        if multilingual.is_empty(title) and multilingual.is_empty(desc):
+            errors.setdefault("title", []).append(_("Required: a title or a description (Object ID)."))
+    for field in PLAIN_FIELDS:
+        if not partial or field in data:
+            text = str(data.get(field) or "").strip()
+            limit = CulturalObject._meta.get_field(field).max_length or MAX_TEXT
+            if len(text) > limit:
+                errors.setdefault(field, []).append(_("At most %(n)d characters.") % {"n": limit})
+            values[field] = text[:limit]
+    for field in LIST_FIELDS:
+        if not partial or field in data:
+            values[field] = _split(data.get(field))[:50]
+
+    if not partial or "date" in data:
+        try:
+            parsed = parse_date(str(data.get("date") or ""))
+        except DateError as exc:
+            errors.setdefault("date", []).append(str(exc))
+            parsed = None
+        values.update(
+            date_text=parsed.text[:120] if parsed else "",
+            date_calendar=parsed.calendar if parsed else "",
+            date_earliest=parsed.earliest if parsed else None,
+            date_latest=parsed.latest if parsed else None,
+            hijri_earliest=parsed.hijri_earliest if parsed else None,
+            hijri_latest=parsed.hijri_latest if parsed else None,
+        )
+        if parsed and parsed.earliest is not None and parsed.earliest > date.today().year:
+            errors.setdefault("date", []).append(_("The date is in the future."))
+
+    if not partial or "date_documented" in data:
+        raw = str(data.get("date_documented") or "").strip()
+        values["date_documented"] = None
+        if raw:
+            try:
+                documented = date.fromisoformat(raw)
+                if documented > date.today():
+                    errors.setdefault("date_documented", []).append(_("The date is in the future."))
+                values["date_documented"] = documented
+            except ValueError:
+                errors.setdefault("date_documented", []).append(_("Use the form YYYY-MM-DD."))
+
+    if not partial or "origin_country" in data:
+        country = str(data.get("origin_country") or "").strip().upper()
+        if country and not is_country(country):
+            errors.setdefault("origin_country", []).append(_("«%(c)s» is not an ISO 3166 country code.") % {"c": country})
+        values["origin_country"] = country
+
+    if "sharing" in data or not partial:
+        sharing = data.get("sharing") or Sharing.AGENCY
+        if sharing not in Sharing.values:
+            errors.setdefault("sharing", []).append(_("Unknown sharing level «%(s)s».") % {"s": sharing})
+        values["sharing"] = sharing
+
+    if not partial:
+        status = data.get("status") or ObjectStatus.REGISTERED
+        if status not in INITIAL_STATUSES:
+            errors.setdefault("status", []).append(
+                _("A new record starts as one of: %(s)s.") % {"s": ", ".join(INITIAL_STATUSES)})
+        values["status"] = status
+    elif data.get("status") and data["status"] != instance.status:
+        errors.setdefault("status", []).append(_("Change the status through a status change, not an edit."))
+
+    measurements = _measurements(data.get("measurements"), errors) if (not partial or "measurements" in data) else None
+    inscriptions = _inscriptions(data.get("inscriptions"), lang, errors) if (not partial or "inscriptions" in data) else None
+
+    if errors:
+        raise RecordInvalid(errors)
+    return Cleaned(values, lists.get("materials"), lists.get("techniques"), measurements, inscriptions)
+
+
+def serialize(obj: CulturalObject) -> dict:
+    """The record as plain JSON (audit snapshots, JSON export, API detail)."""
+    def concept(c):
+        return None if c is None else {"uri": c.uri, "ar": c.pref_ar, "en": c.pref_en, "fr": c.pref_fr}
+    return {
+        "record_number": obj.record_number,
+        "uid": str(obj.uid),
+        "owning_agency": obj.owning_agency.code,
+        "sharing": obj.sharing,
+        "status": obj.status,
+        "object_type": concept(obj.object_type),
+        "materials": [concept(c) for c in obj.materials.all()],
+        "techniques": [concept(c) for c in obj.techniques.all()],
+        "measurements": [{"dimension": m.dimension, "value": str(m.value.normalize()), "unit": m.unit,
+                          "note": m.note} for m in obj.measurements.all()],
+        "inscriptions": [{"kind": i.kind, "text": i.text, "script": i.script, "position": i.position}
+                         for i in obj.inscriptions.all()],
+        **{f: getattr(obj, f) for f in TEXT_FIELDS},
+        "date": obj.date_text,
+        "date_calendar": obj.date_calendar,
+        "date_earliest": obj.date_earliest,
+        "date_latest": obj.date_latest,
+        "hijri_earliest": obj.hijri_earliest,
+        "hijri_latest": obj.hijri_latest,
+        "period": concept(obj.period),
+        **{f: getattr(obj, f) for f in PLAIN_FIELDS + LIST_FIELDS},
+        "date_documented": obj.date_documented.isoformat() if obj.date_documented else None,
+        "origin_country": obj.origin_country,
+        "images": [{"sha256": im.sha256, "width": im.width, "height": im.height, "mime": im.mime,
+                    "caption": im.caption} for im in obj.images.all()],
+        "version": obj.version,
+    }
+
+
+def _write_children(obj, cleaned: Cleaned):
+    if cleaned.materials is not None:
+        obj.materials.set(cleaned.materials)
+    if cleaned.techniques is not None:
+        obj.techniques.set(cleaned.techniques)
+    if cleaned.measurements is not None:
+        obj.measurements.all().delete()
+        Measurement.objects.bulk_create([Measurement(object=obj, **m) for m in cleaned.measurements])
+    if cleaned.inscriptions is not None:
+        obj.inscriptions.all().delete()
+        Inscription.objects.bulk_create([Inscription(object=obj, **i) for i in cleaned.inscriptions])
+
+
+def _reindex(obj):
+    obj.search_text = build_search_text(obj)
+    CulturalObject.objects.filter(pk=obj.pk).update(search_text=obj.search_text)
+
+
+def create_object(user, data: dict, *, agency=None) -> CulturalObject:
+    if not can_add(user):
+        raise PermissionError(_("Your role may not add records."))
+    agency = agency or user.agency
+    if agency.pk != user.agency_id and not user.is_superuser:
+        raise PermissionError(_("Records are created for your own agency."))
+    cleaned = validate_record(data, user=user)
+    with transaction.atomic():
+        if CulturalObject.objects.filter(record_number=cleaned.values["record_number"]).exists():
+            raise RecordInvalid({"record_number": [_("A record with this number already exists.")]})
+        obj = CulturalObject.objects.create(owning_agency=agency, created_by=user, **cleaned.values)
+        _write_children(obj, cleaned)
+        StatusChange.objects.create(object=obj, from_status="", to_status=obj.status, by=user,
+                                    agency_code=agency.code, note=_("Record created"))
+        _reindex(obj)
+        audit.record("create", obj, after=serialize(obj))
+    return obj
+
+
+def update_object(user, obj: CulturalObject, data: dict, *, expected_version: int | None = None) -> CulturalObject:
+    if not CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists():
+        raise PermissionError(_("Only the owning agency's editors change this record."))
+    cleaned = validate_record(data, user=user, instance=obj)
+    with transaction.atomic():
+        locked = CulturalObject.objects.select_for_update().get(pk=obj.pk)
+        if expected_version is not None and locked.version != int(expected_version):
+            raise EditConflict(_("This record was changed by someone else while you were editing it "
+                                 "(your version %(mine)s, now %(now)s). Reload it, then apply your changes again.")
+                               % {"mine": expected_version, "now": locked.version})
+        before = serialize(locked)
+        for k, v in cleaned.values.items():
+            setattr(locked, k, v)
+        if "record_number" in cleaned.values and CulturalObject.objects.exclude(pk=locked.pk).filter(
+                record_number=locked.record_number).exists():
+            raise RecordInvalid({"record_number": [_("A record with this number already exists.")]})
+        locked.version += 1
+        locked.save()
+        _write_children(locked, cleaned)
+        _reindex(locked)
+        after = serialize(locked)
+        if before != after:
+            audit.record("update", locked, before=before, after=after)
+    return locked
+
+
+def allowed_transitions(user, obj: CulturalObject) -> list[str]:
+    if not CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists():
+        return []
+    return sorted(STATUS_TRANSITIONS.get(obj.status, ()))
+
+
+def change_status(user, obj: CulturalObject, to_status: str, note: str = "", *,
+                  expected_version: int | None = None) -> CulturalObject:
+    if to_status not in ObjectStatus.values:
+        raise TransitionNotAllowed(_("Unknown status «%(s)s».") % {"s": to_status})
+    with transaction.atomic():
+        locked = CulturalObject.objects.restrict(user, "change").select_for_update().filter(pk=obj.pk).first()
+        if locked is None:
+            raise PermissionError(_("Only the owning agency's editors change this record."))
+        if expected_version is not None and locked.version != int(expected_version):
+            raise EditConflict(_("This record was changed by someone else; reload it."))
+        if to_status not in STATUS_TRANSITIONS.get(locked.status, ()):
+            raise TransitionNotAllowed(
+                _("A record that is «%(a)s» cannot become «%(b)s».")
+                % {"a": locked.get_status_display(), "b": ObjectStatus(to_status).label})
+        if to_status == ObjectStatus.PUBLISHED and not user.has_role(Role.EDITOR):
+            raise PermissionError(_("Only an editor validates and publishes a report."))
+        before = locked.status
+        from django.utils import timezone
+
+        locked.status = to_status
+        locked.status_changed = timezone.now()
+        locked.version += 1
+        if to_status == ObjectStatus.PUBLISHED and locked.sharing == Sharing.AGENCY:
+            # Publishing to the network is what validation means: the alert must reach the network.
+            locked.sharing = Sharing.NETWORK
+        locked.save(update_fields=["status", "status_changed", "version", "sharing", "updated"])
+        StatusChange.objects.create(object=locked, from_status=before, to_status=to_status, by=user,
+                                    agency_code=user.agency.code if user.agency else "", note=note[:2000])
+        audit.record("status_change", locked, before={"status": before}, after={"status": to_status, "note": note})
+    return locked
+
+
+def _bump(obj):
+    """Record that a child (image) changed: bump the version so concurrent editors notice."""
+    CulturalObject.objects.filter(pk=obj.pk).update(version=obj.version + 1)
+    obj.version += 1
