@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "turath.core",
     "turath.vocabulary",
     "turath.register",
+    "turath.heritage",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,80 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from turath.core import audit
+from turath.core.models import AuditEntry
+
+
+@pytest.fixture
+def entries(users, actor):
+    with actor(users["eg_customs_editor"]):
+        return [audit.record("test", object_type="x", object_id=i, after={"n": i, "نص": "قطعة"}) for i in range(5)]
+
+
+def test_chain_verifies_and_records_who_and_agency(entries):
+    report = audit.verify_chain()
+    assert report.ok and report.checked >= 5
+    last = AuditEntry.objects.order_by("-seq").first()
+    assert last.username == "eg_customs_editor" and last.agency_code == "eg-customs"
+    assert last.prev_hash == entries[-2].entry_hash
+
+
+def test_database_refuses_update_and_delete(entries):
+    for sql in ("UPDATE core_auditentry SET action = 'forged'", "DELETE FROM core_auditentry"):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+            cur.execute(sql)
+    assert AuditEntry.objects.filter(action="forged").count() == 0
+
+
+def test_model_refuses_update_and_delete(entries):
+    entry = AuditEntry.objects.first()
+    with pytest.raises(Exception):
+        entry.save()
+    with pytest.raises(Exception):
+        entry.delete()
+
+
+def _drop_append_only_guard():
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("ALTER TABLE core_auditentry DISABLE TRIGGER core_auditentry_no_change")
+        else:
+            cur.execute("DROP TRIGGER core_auditentry_no_update")
+            cur.execute("DROP TRIGGER core_auditentry_no_delete")
+
+
+def test_tampering_is_detected_and_the_first_broken_entry_named(entries):
+    # An attacker with database access bypasses the triggers; the hash chain still tells.
+    _drop_append_only_guard()
+    victim = entries[2]
+    AuditEntry.objects.filter(seq=victim.seq).update(after={"n": 999})
+    report = audit.verify_chain()
+    assert not report.ok and report.first_broken == victim.seq
+    assert "altered" in report.reason
+
+
+def test_removed_entry_breaks_the_link(entries):
+    _drop_append_only_guard()
+    AuditEntry.objects.filter(seq=entries[1].seq).delete()
+    report = audit.verify_chain()
+    assert report.first_broken == entries[2].seq and "removed" in report.reason
+
+
+def test_audit_verify_command(entries, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("audit", "verify")
+    assert "intact" in capsys.readouterr().out
+    _drop_append_only_guard()
+    AuditEntry.objects.filter(seq=entries[3].seq).update(username="someone-else")
+    with pytest.raises(CommandError, match=f"#{entries[3].seq}"):
+        call_command("audit", "verify")
+
+
+def test_rolled_back_change_leaves_no_entry(users, actor):
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), actor(users["eg_customs_editor"]):
+        audit.record("create", object_type="x", object_id=1)
+        raise RuntimeError("crash after the write")
+    assert AuditEntry.objects.count() == before
