@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "turath.vocabulary",
     "turath.register",
     "turath.heritage",
+    "turath.matching",
 ]
 
 MIDDLEWARE = [
