@@ -40,11 +40,15 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "turath.core",
     "turath.vocabulary",
     "turath.register",
     "turath.heritage",
     "turath.matching",
+    "turath.cases",
+    "turath.custody",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +171,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Background jobs (image fingerprinting, re-indexing) queue in the database itself: one less
+# service to run at a border post. `turath db_worker` processes them; tests run them inline.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TURATH_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
 }
 
 TURATH_TOKEN_TTL_DAYS = int(os.environ.get("TURATH_TOKEN_TTL_DAYS", 90))

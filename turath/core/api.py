@@ -1,24 +1,32 @@
 """REST plumbing shared by every app: bearer tokens, pagination, problem+json errors."""
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from http import HTTPStatus
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import timezone
-from rest_framework import exceptions, pagination
+from rest_framework import exceptions, pagination, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.response import Response
-
+from rest_framework.renderers import JSONRenderer
 
 from .models import ApiToken
 
+PROBLEM_JSON = "application/problem+json"
+
 
 class BearerTokenAuthentication(BaseAuthentication):
+    """`Authorization: Bearer <token>`. Any other Authorization header is refused (401) rather than
+    ignored: a client whose credentials were silently dropped would see only public records and
+    could mistake that for the register's content."""
+
     keyword = b"bearer"
 
     def authenticate(self, request):
         auth = get_authorization_header(request).split()
-        if not auth or auth[0].lower() != self.keyword:
+        if not auth:
             return None
-        if len(auth) != 2:
+        if auth[0].lower() != self.keyword or len(auth) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <token>'.")
         raw = auth[1].decode("latin-1")
         token = ApiToken.objects.select_related("user", "user__agency").filter(key_hash=ApiToken.hash(raw)).first()
@@ -42,8 +50,32 @@ class Pagination(pagination.PageNumberPagination):
     max_page_size = 500
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The record was changed by someone else."
+    default_code = "conflict"
+
+
+class PayloadTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "The upload is too large."
+    default_code = "too_large"
+
+
+class AnyMediaRenderer(JSONRenderer):
+    """For views that stream files: accepts any Accept header, and renders their errors as JSON."""
+
+    media_type = "*/*"
+    format = "json"
+
+
 def problem_exception_handler(exc, context):
-    """Every API error as RFC 9457 application/problem+json, with field errors when there are any."""
+    """Every API error as RFC 9457 application/problem+json, with field errors when there are any.
+
+    `title` is the HTTP status phrase, `detail` the human explanation; validation errors add
+    `errors` keyed by field ("non_field_errors" for the body as a whole). Views may attach more
+    members (e.g. `allowed_transitions`) through the exception's `problem_extra` attribute.
+    """
     from rest_framework.views import exception_handler  # here: rest_framework.views imports this module
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found.")
@@ -55,22 +87,23 @@ def problem_exception_handler(exc, context):
     if response is None:
         return None
     request = context.get("request")
+    code = response.status_code
     body = {
         "type": "about:blank",
-        "title": getattr(exc, "default_detail", "Error"),
-        "status": response.status_code,
+        "title": HTTPStatus(code).phrase if code in HTTPStatus._value2member_map_ else "Error",
+        "status": code,
     }
     data = response.data
     if isinstance(exc, exceptions.ValidationError):
-        body["title"] = "Validation failed"
         body["detail"] = "One or more fields are invalid."
-        body["errors"] = data
+        body["errors"] = data if isinstance(data, dict) else {"non_field_errors": data}
     elif isinstance(data, dict) and "detail" in data:
         body["detail"] = str(data["detail"])
     else:
         body["detail"] = data
+    body.update(getattr(exc, "problem_extra", None) or {})
     if request is not None:
         body["request_id"] = getattr(request._request, "request_id", "")
     response.data = body
-    response.content_type = "application/problem+json"
+    response.content_type = PROBLEM_JSON
     return response

@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .context import current_actor
+from .context import get_actor
 from .models import AuditEntry
 
 GENESIS = "0" * 64
@@ -48,7 +48,7 @@ def _content(entry: AuditEntry) -> dict:
 def record(action: str, obj=None, *, object_type: str = "", object_id="", object_repr: str = "",
            before=None, after=None, user=None) -> AuditEntry:
     """Append one entry. Runs inside the caller's transaction, so a rolled-back change leaves no entry."""
-    actor = current_actor.get()
+    actor = get_actor()
     user = user if user is not None else actor.user
     if obj is not None:
         object_type = object_type or obj._meta.label_lower

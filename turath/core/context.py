@@ -22,7 +22,13 @@ class Actor:
         return self._user
 
 
-current_actor: ContextVar[Actor] = ContextVar("turath_actor", default=Actor())
+current_actor: ContextVar[Actor | None] = ContextVar("turath_actor", default=None)
+_SYSTEM = Actor()
+
+
+def get_actor() -> Actor:
+    """The acting user of this request or command; the system when nothing set one."""
+    return current_actor.get() or _SYSTEM
 
 
 @contextlib.contextmanager

@@ -1,7 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
+from django.utils import translation
 
 
 def healthz(request):
@@ -26,4 +28,10 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    return render(request, "core/error.html", {"status": 500}, status=500)
+    """Rendered without context processors or the session: it must work when the database does not."""
+    html = loader.get_template("core/500.html").render({
+        "LANG": (translation.get_language() or "en")[:2],
+        "IS_RTL": translation.get_language_bidi(),
+        "request_id": getattr(request, "request_id", ""),
+    })
+    return HttpResponseServerError(html)

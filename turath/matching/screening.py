@@ -163,7 +163,7 @@ def import_categories_csv(text: str) -> int:
         ar, en, fr = (_list(row[f"indicators_{c}"]) for c in ("ar", "en", "fr"))
         if not (len(ar) == len(en) == len(fr)):
             errors.append(_("row %(r)d, indicators: give each characteristic in ar, en and fr") % {"r": line})
-        rows.append((row, resolved, years, [{"ar": a, "en": e, "fr": f} for a, e, f in zip(ar, en, fr)]))
+        rows.append((row, resolved, years, [{"ar": a, "en": e, "fr": f} for a, e, f in zip(ar, en, fr, strict=True)]))
     if errors:
         raise CategoryImportError(errors)
     with transaction.atomic():

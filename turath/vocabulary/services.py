@@ -68,7 +68,7 @@ def import_skos(source, fmt: str | None = None, *, default_scheme_key: str | Non
         fallback = None
         existing = {c.uri: c for c in Concept.objects.filter(uri__in=[str(c) for c in concepts])}
         by_uri: dict[str, Concept] = {}
-        for i, c in enumerate(sorted(concepts, key=str)):
+        for c in sorted(concepts, key=str):
             uri = str(c)
             in_schemes = [str(x) for x in graph.objects(c, SKOS.inScheme)] + [
                 str(x) for x in graph.objects(c, SKOS.topConceptOf)

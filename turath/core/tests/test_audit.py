@@ -28,9 +28,11 @@ def test_database_refuses_update_and_delete(entries):
 
 def test_model_refuses_update_and_delete(entries):
     entry = AuditEntry.objects.first()
-    with pytest.raises(Exception):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
         entry.save()
-    with pytest.raises(Exception):
+    with pytest.raises(ValidationError):
         entry.delete()
 
 

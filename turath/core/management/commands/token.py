@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from turath.core import audit
 from turath.core.context import acting_as
 from turath.core.models import ApiToken, User
-from turath.core import audit
 
 
 class Command(BaseCommand):

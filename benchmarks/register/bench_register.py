@@ -1,0 +1,238 @@
+"""Register benchmarks: CSV import rate, search p95, object page p95, database size per million objects.
+
+    .venv/bin/python benchmarks/register/bench_register.py --objects 100000
+    TURATH_DATABASE_URL=$(scripts/pg.sh) .venv/bin/python benchmarks/register/bench_register.py --objects 100000
+
+Runs against a FRESH database it creates itself: SQLite under --dir (default /tmp/turath-bench),
+or, with TURATH_DATABASE_URL set to PostgreSQL, a database named `turath_bench` on that server
+(dropped and re-created; the database named in the URL is not touched). The rows come from the demo
+generator (turath/register/demo.py, synthetic data), written as CSV files (one per owning agency, as
+each agency imports its own records) and imported through turath.register.importer.import_file.
+Prints every figure it measures and writes them to <dir>/results-<engine>-<N>.json.
+"""
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+# (query, filters) pairs: two words, two facets. Concept facet values are filled in once the vocabulary is loaded.
+SEARCHES = (
+    ("gold dinar", {"status": ["registered", "published"], "origin_country": ["SY", "IQ", "EG"]}),
+    ("دينار ذهبي", {"status": ["published", "seized", "in_custody"], "period": ["Abbasid"]}),
+    ("manuscrit naskhi", {"material": ["paper"], "status": ["registered", "published"]}),
+    ("lustre Kashan", {"origin_country": ["IR"], "status": ["registered", "reported_stolen", "published"]}),
+    ("Kufic parchment", {"period": ["Abbasid", "Fatimid"], "status": ["registered", "published", "restituted"]}),
+    ("أسطرلاب نحاسي", {"origin_country": ["EG", "SY", "IR", "TR"], "status": ["registered", "published"]}),
+)
+
+
+def percentile(values, p):
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def fresh_database(args) -> str:
+    """Point Django at a new, empty database and return the engine's name."""
+    url = os.environ.get("TURATH_DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parsed = urlparse(url)
+        with psycopg.connect(urlunparse(parsed._replace(path="/postgres")), autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS turath_bench")
+            conn.execute("CREATE DATABASE turath_bench")
+        os.environ["TURATH_DATABASE_URL"] = urlunparse(parsed._replace(path="/turath_bench"))
+        os.environ.setdefault("TURATH_VAR_DIR", str(args.dir / "pg-var"))
+        return "postgresql"
+    os.environ.pop("TURATH_DATABASE_URL", None)
+    var = args.dir / "sqlite-var"
+    shutil.rmtree(var, ignore_errors=True)
+    var.mkdir(parents=True)
+    os.environ["TURATH_VAR_DIR"] = str(var)
+    return "sqlite"
+
+
+def bar(total, desc):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="rec", file=sys.stderr, mininterval=2, disable=None)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--objects", type=int, default=100_000)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/turath-bench"))
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--searches", type=int, default=300, help="timed searches (default 300)")
+    parser.add_argument("--pages", type=int, default=300, help="timed object page requests (default 300)")
+    parser.add_argument("--vocab", type=Path, help="SKOS file to load instead of the starter vocabulary")
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    engine = fresh_database(args)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turath.settings")
+    os.environ.setdefault("TURATH_MEDIA_ROOT", str(args.dir / "media"))
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+    from django.urls import reverse
+
+    from turath.core.context import acting_as
+    from turath.register import demo
+    from turath.register.importer import import_file
+    from turath.register.models import CulturalObject
+    from turath.register.search import search_objects
+    from turath.vocabulary import services as vocab
+    from turath.vocabulary.models import Concept
+
+    n = args.objects
+    results = {"date": datetime.now(UTC).strftime("%Y-%m-%d"), "engine": engine, "objects": n,
+               "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+               "command": " ".join(sys.argv)}
+    call_command("migrate", verbosity=0)
+    with acting_as(None, via="benchmark"):
+        if args.vocab:
+            vocab.import_skos(str(args.vocab), fmt="turtle")
+        else:
+            vocab.load_starter()
+    agencies, users = demo.ensure_people()
+    editors = {u.agency.code: u for u in users.values() if u.role == "editor"}
+
+    # (a) CSV import rate. The CSV files are written first (not timed), one per owning agency.
+    started = time.monotonic()
+    demo_vocab = demo.DemoVocab.load()
+    csv_dir = args.dir / f"csv-{n}"
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    csv_dir.mkdir()
+    files, writers, counts = {}, {}, {}
+    with bar(n, "writing CSV") as progress:
+        for i in range(n):
+            row = demo.demo_row(i, args.seed, demo_vocab)
+            code = row["owning_agency"]
+            if code not in writers:
+                files[code] = open(csv_dir / f"{code}.csv", "w", newline="", encoding="utf-8")  # noqa: SIM115
+                writers[code] = csv.DictWriter(files[code], fieldnames=demo.CSV_COLUMNS)
+                writers[code].writeheader()
+            writers[code].writerow(demo.csv_row(row))
+            counts[code] = counts.get(code, 0) + 1
+            progress.update(1)
+    for fh in files.values():
+        fh.close()
+    results["csv_write_s"] = round(time.monotonic() - started, 1)
+    results["csv_bytes"] = sum(p.stat().st_size for p in csv_dir.glob("*.csv"))
+
+    started = time.monotonic()
+    created = 0
+    with bar(n, "importing") as progress:
+        for code in sorted(counts):
+            report = import_file(csv_dir / f"{code}.csv", editors[code], progress=progress.update)
+            if not report.committed or report.failed:
+                raise SystemExit(f"import of {code}.csv failed:\n{report.as_text()}")
+            created += report.created
+    import_s = time.monotonic() - started
+    assert created == n == CulturalObject.objects.count(), (created, n)
+    results["import_s"] = round(import_s, 1)
+    results["import_rate_per_s"] = round(n / import_s)
+    print(f"(a) CSV import: {n} records in {import_s:.1f} s = {n / import_s:,.0f} records/s "
+          f"({len(counts)} files, {results['csv_bytes'] / 1e6:.0f} MB)")
+    shutil.rmtree(csv_dir)
+
+    if engine == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+
+    # (b) search p95: a member agency's viewer (not law enforcement), two words and two facets.
+    member = users["ma-museum-viewer"]
+    concept_ids = {}
+    for c in Concept.objects.filter(scheme__key__in=[vocab.PERIODS, vocab.MATERIALS]):
+        concept_ids[c.pref_en] = str(c.pk)
+    searches = []
+    for q, filters in SEARCHES:
+        resolved = {k: [concept_ids.get(v, v) if k in ("period", "material") else v for v in vs]
+                    for k, vs in filters.items()}
+        searches.append((q, resolved))
+
+    def run_search(q, filters):
+        result = search_objects(member, q, filters, lang="fr")
+        page = list(result.queryset[:20])
+        count = result.count
+        facets = result.facets()
+        return page, count, facets
+
+    for q, f in searches:  # warm caches
+        run_search(q, f)
+    timings, hits = [], {}
+    for k in range(args.searches):
+        q, f = searches[k % len(searches)]
+        t = time.perf_counter()
+        _page, count, _facets = run_search(q, f)
+        timings.append((time.perf_counter() - t) * 1000)
+        hits[q] = count
+    results["search_ms"] = {"p50": round(percentile(timings, 50), 1), "p95": round(percentile(timings, 95), 1),
+                            "max": round(max(timings), 1), "runs": len(timings)}
+    results["search_hits"] = hits
+    print(f"(b) search (20 results + count + facets, user {member.username}): p50 {results['search_ms']['p50']} ms, "
+          f"p95 {results['search_ms']['p95']} ms over {len(timings)} runs; hits {hits}")
+
+    # (c) object page p95: GET /objects/<record_number>/ as a logged-in member-agency user.
+    setup_test_environment()
+    client = Client()
+    client.force_login(member)
+    visible = list(CulturalObject.objects.restrict(member, "view").order_by("?").values_list(
+        "record_number", flat=True)[:max(args.pages, 1)])
+    rng = random.Random(args.seed)
+    for number in visible[:5]:
+        assert client.get(reverse("register:object-detail", args=[number])).status_code == 200
+    timings = []
+    for _ in range(args.pages):
+        url = reverse("register:object-detail", args=[rng.choice(visible)])
+        t = time.perf_counter()
+        response = client.get(url)
+        timings.append((time.perf_counter() - t) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    results["object_page_ms"] = {"p50": round(percentile(timings, 50), 1), "p95": round(percentile(timings, 95), 1),
+                                 "max": round(max(timings), 1), "runs": len(timings)}
+    print(f"(c) object page: p50 {results['object_page_ms']['p50']} ms, p95 {results['object_page_ms']['p95']} ms "
+          f"over {len(timings)} requests")
+
+    # (d) database size.
+    with connection.cursor() as cur:
+        if engine == "sqlite":
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            size = Path(connection.settings_dict["NAME"]).stat().st_size
+            objects_size = None
+        else:
+            cur.execute("SELECT pg_database_size(current_database()), pg_total_relation_size('register_culturalobject')")
+            size, objects_size = cur.fetchone()
+    results["db_bytes"] = size
+    results["db_bytes_per_million"] = round(size * 1_000_000 / n)
+    if objects_size is not None:
+        results["objects_table_bytes"] = objects_size
+    print(f"(d) database: {size / 1e6:,.0f} MB for {n} records = {results['db_bytes_per_million'] / 1e9:.2f} GB "
+          f"per million" + (f" (register_culturalobject with indexes: {objects_size / 1e6:,.0f} MB)"
+                            if objects_size else ""))
+    out = args.dir / f"results-{engine}-{n}.json"
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
+    print(f"results written to {out}")
+
+
+if __name__ == "__main__":
+    main()
