@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CasesConfig(AppConfig):
+    name = "turath.cases"
+    label = "cases"
+    verbose_name = "Cases: reports, alerts, seizures, restitution"
