@@ -7,8 +7,18 @@ table kept in sync by triggers) and by a PostgreSQL GIN index on to_tsvector('si
 two engines see identical tokens and return the same records.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db import connection
+from django.db.models import BooleanField, Expression, F, FloatField
+
 from turath.core import multilingual
-from turath.core.textnorm import search_text
+from turath.core.textnorm import search_text, tokens
+from turath.vocabulary.models import ConceptLabel
+
+from .facets import apply_filters, facet_counts
+from .models import CulturalObject
 
 
 def concept_token(concept_id: int) -> str:
@@ -30,17 +40,223 @@ def _concept_terms(concept, seen: set) -> list[str]:
 
 
 def build_search_text(obj) -> str:
-    parts: list[str] = [obj.record_number, obj.maker, obj.place_of_origin, obj.place_of_discovery,
-                        obj.current_holder, obj.date_text, obj.related_written_material,
-                        " ".join(obj.inventory_numbers or []), " ".join(obj.cross_references or [])]
+    return compose_search_text(
+        {f: getattr(obj, f) for f in SEARCHED_FIELDS},
+        [ins.text for ins in obj.inscriptions.all()],
+        [obj.object_type, obj.period, *obj.materials.all(), *obj.techniques.all()],
+    )
+
+
+SEARCHED_FIELDS = ("record_number", "maker", "place_of_origin", "place_of_discovery", "current_holder", "date_text",
+                   "related_written_material", "inventory_numbers", "cross_references",
+                   "title", "subject", "description", "distinguishing_features")
+
+
+def compose_search_text(values: dict, inscription_texts: list, concepts: list, concept_terms=_concept_terms) -> str:
+    """The search string from plain values (a record's fields or an importer's cleaned values), the
+    inscriptions' multilingual texts and the linked concepts. `concept_terms(concept, seen)` may be a
+    cached variant (the bulk importer's) of _concept_terms; both paths share this one composition."""
+    parts: list[str] = [values.get("record_number"), values.get("maker"), values.get("place_of_origin"),
+                        values.get("place_of_discovery"), values.get("current_holder"), values.get("date_text"),
+                        values.get("related_written_material"), " ".join(values.get("inventory_numbers") or []),
+                        " ".join(values.get("cross_references") or [])]
     for field in ("title", "subject", "description", "distinguishing_features"):
-        parts.extend(text for _, text in multilingual.texts(getattr(obj, field)))
-    for ins in obj.inscriptions.all():
-        parts.extend(text for _, text in multilingual.texts(ins.text))
+        parts.extend(text for _, text in multilingual.texts(values.get(field)))
+    for text in inscription_texts:
+        parts.extend(t for _, t in multilingual.texts(text))
     words = [search_text(p) for p in parts if p]
     seen: set = set()
-    concepts = [obj.object_type, obj.period, *obj.materials.all(), *obj.techniques.all()]
     for concept in concepts:
         if concept is not None:
-            words.extend(_concept_terms(concept, seen))
+            words.extend(concept_terms(concept, seen))
     return " ".join(w for w in words if w)
+
+
+# --------------------------------------------------------------------------------------------------
+# The query side: parse a user's words once, then express them for FTS5 and for PostgreSQL.
+# --------------------------------------------------------------------------------------------------
+
+MAX_WORDS = 16  # longer queries are cut: the expression stays small and fast
+MAX_NGRAM = 4  # the longest concept label (in words) recognised inside a query
+MAX_CONCEPTS_PER_TERM = 40
+MIN_PREFIX = 3  # the last word is matched as a prefix (type-ahead) from this many characters
+
+
+@dataclass(frozen=True)
+class Term:
+    """One unit of the query: all `words` must appear, or else one of `concepts` must be linked.
+
+    A term is a single word, or several words that together form the label of a concept
+    («ورقة مصحف», "alliage cuivreux"); `concepts` are the concepts whose label (any language)
+    equals the words, so a query in one language finds records described in another.
+    """
+
+    words: tuple[str, ...]
+    concepts: tuple[int, ...] = ()
+    prefix: bool = False  # the last word may be the beginning of a longer word
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    """Every term must match (AND). The same structure yields the FTS5 and the tsquery expression,
+    so SQLite and PostgreSQL answer with the same records."""
+
+    terms: tuple[Term, ...] = ()
+
+    def __bool__(self):
+        return bool(self.terms)
+
+    def fts5(self) -> str:
+        """FTS5 MATCH expression. Every token is a quoted string, so no user input is ever syntax."""
+        def quote(token):
+            return '"' + token.replace('"', '""') + '"'
+        return " AND ".join(self._render(quote, lambda t: quote(t) + "*", " AND ", " OR "))
+
+    def tsquery(self) -> str:
+        """to_tsquery('simple', …) expression built from quoted lexemes."""
+        def quote(token):
+            return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+        return " & ".join(self._render(quote, lambda t: quote(t) + ":*", " & ", " | "))
+
+    def _render(self, quote, quote_prefix, and_, or_) -> list[str]:
+        out = []
+        for term in self.terms:
+            words = [quote(w) for w in term.words[:-1]]
+            words.append((quote_prefix if term.prefix else quote)(term.words[-1]))
+            alternatives = [words[0] if len(words) == 1 else "(" + and_.join(words) + ")"]
+            alternatives += [quote(concept_token(c)) for c in term.concepts]
+            out.append(alternatives[0] if len(alternatives) == 1 else "(" + or_.join(alternatives) + ")")
+        return out
+
+
+def parse_query(q: str) -> ParsedQuery:
+    """Normalise the query (Arabic and French folding, as for documents) and recognise concept labels.
+
+    One database query looks up every word and every run of up to MAX_NGRAM words among the
+    normalised concept labels; the longest label wins, so "Qur'an folio" is one term, not two.
+    """
+    words = tokens(q or "")[:MAX_WORDS]
+    if not words:
+        return ParsedQuery()
+    candidates = {" ".join(words[i:i + n]) for i in range(len(words)) for n in range(1, MAX_NGRAM + 1)
+                  if i + n <= len(words)}
+    concepts_by_label: dict[str, set[int]] = {}
+    for norm, concept_id in ConceptLabel.objects.filter(norm__in=candidates).values_list("norm", "concept_id"):
+        concepts_by_label.setdefault(norm, set()).add(concept_id)
+    terms = []
+    i = 0
+    while i < len(words):
+        n = next((n for n in range(min(MAX_NGRAM, len(words) - i), 1, -1)
+                  if " ".join(words[i:i + n]) in concepts_by_label), 1)
+        group = tuple(words[i:i + n])
+        concepts = tuple(sorted(concepts_by_label.get(" ".join(group), ())))[:MAX_CONCEPTS_PER_TERM]
+        terms.append(Term(group, concepts))
+        i += n
+    # Type-ahead: the word being typed (no space after it yet) matches as a prefix.
+    last = terms[-1]
+    if len(last.words[-1]) >= MIN_PREFIX and not q[-1:].isspace():
+        terms[-1] = Term(last.words, last.concepts, prefix=True)
+    return ParsedQuery(tuple(terms))
+
+
+class _FullText(Expression):
+    """Alias-safe SQL for the full-text index, usable in filter() and annotate().
+
+    kind "match": the record matches (SQLite: rowid sub-select on register_fts; PostgreSQL: the
+    expression the GIN index is built on). kind "join": SQLite only, joins register_fts (which
+    must be in FROM) so bm25() can rank in the same pass. kind "rank": the relevance score.
+    """
+
+    def __init__(self, query: ParsedQuery, kind: str):
+        super().__init__(output_field=BooleanField() if kind != "rank" else FloatField())
+        self.query, self.kind = query, kind
+        self.pk, self.text = F("pk"), F("search_text")
+
+    def get_source_expressions(self):
+        return [self.pk, self.text]
+
+    def set_source_expressions(self, exprs):
+        self.pk, self.text = exprs
+
+    def as_sql(self, compiler, connection):  # SQLite
+        pk, params = compiler.compile(self.pk)
+        if self.kind == "match":
+            return f"{pk} IN (SELECT rowid FROM register_fts WHERE register_fts MATCH %s)", [*params, self.query.fts5()]
+        if self.kind == "join":
+            # The unary + keeps SQLite from probing the FTS table once per record (it must drive the join).
+            return f"(+register_fts.rowid = {pk} AND register_fts MATCH %s)", [*params, self.query.fts5()]
+        return "bm25(register_fts)", []
+
+    def as_postgresql(self, compiler, connection):
+        text, params = compiler.compile(self.text)
+        vector = f"to_tsvector('simple', {text})"
+        if self.kind == "rank":
+            return f"ts_rank({vector}, to_tsquery('simple', %s))", [*params, self.query.tsquery()]
+        return f"{vector} @@ to_tsquery('simple', %s)", [*params, self.query.tsquery()]
+
+
+ORDERS = {
+    "relevance": None,  # best match first when there is a query, else most recently updated
+    "-updated": ("-updated", "-pk"),
+    "updated": ("updated", "pk"),
+    "record_number": ("record_number",),
+    "-record_number": ("-record_number",),
+}
+
+
+class SearchResult:
+    """The records a user may see that match a query and filters.
+
+    `queryset` is ordered and ready for pagination; `count` is the number of matches;
+    `facets(lang)` counts the matches by facet (one GROUP BY per facet). The result itself can be
+    given to a Paginator: it slices `queryset` and counts once, with the cheapest count query.
+    """
+
+    def __init__(self, *, matched, ordered, query: ParsedQuery, filters: dict, lang: str):
+        self._matched = matched
+        self.queryset = ordered
+        self.query = query
+        self.filters = filters
+        self.lang = lang
+
+    @cached_property
+    def count(self) -> int:
+        return self._matched.order_by().count()
+
+    def __len__(self):
+        return self.count
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+    def facets(self, lang: str | None = None) -> dict[str, list[tuple[str, str, int]]]:
+        return facet_counts(self._matched, lang or self.lang)
+
+
+def search_objects(user, q: str = "", filters: dict[str, list[str]] | None = None, *, order: str = "relevance",
+                   lang: str | None = None) -> SearchResult:
+    """Search the register as `user` sees it.
+
+    Every word of `q` must match (in any language, with concept labels expanded to concepts); `filters`
+    maps facet keys (FACETS in facets.py) to values: values within a facet are alternatives (OR),
+    facets combine (AND); a broader concept also selects its narrower ones. Raises ValueError for
+    an unknown `order`.
+    """
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
+    lang = lang or getattr(user, "preferred_language", "") or "en"
+    filters = {k: [str(v) for v in vs if str(v).strip()] for k, vs in (filters or {}).items() if vs}
+    query = parse_query(q)
+    filtered = apply_filters(CulturalObject.objects.restrict(user, "view"), filters, full_text=bool(query))
+    matched = filtered.filter(_FullText(query, "match")) if query else filtered
+    if order != "relevance":
+        ordered = matched.order_by(*ORDERS[order])
+    elif not query:
+        ordered = matched.order_by("-updated", "-pk")
+    elif connection.vendor == "sqlite":
+        # bm25() needs register_fts in the FROM clause: join it (instead of the rowid sub-select).
+        ordered = (filtered.extra(tables=["register_fts"]).filter(_FullText(query, "join"))
+                   .annotate(search_rank=_FullText(query, "rank")).order_by("search_rank", "-pk"))
+    else:
+        ordered = matched.annotate(search_rank=_FullText(query, "rank")).order_by("-search_rank", "-pk")
+    return SearchResult(matched=matched, ordered=ordered, query=query, filters=filters, lang=lang)

@@ -68,7 +68,9 @@ def _split(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        return [str(v).strip() for v in value if str(v).strip()]
+        # Concepts already resolved (the importer's cache) pass through to _concept as they are.
+        return [v if isinstance(v, Concept) else str(v).strip() for v in value
+                if isinstance(v, Concept) or str(v).strip()]
     return [p.strip() for p in re.split(r"[;|\n]", str(value)) if p.strip()]
 
 
@@ -123,6 +125,11 @@ _DIM_ALIASES = {
 }
 
 
+# Choice values computed once: the enum properties rebuild their lists on every call (bulk imports validate a lot).
+_DIMENSIONS, _UNITS = frozenset(Measurement.Dimension.values), frozenset(Measurement.Unit.values)
+_INSCRIPTION_KINDS, _SHARING_LEVELS = frozenset(Inscription.Kind.values), frozenset(Sharing.values)
+
+
 def _measurements(value, errors):
     items = value if isinstance(value, list) else _split(value)
     out = []
@@ -144,11 +151,11 @@ def _measurements(value, errors):
         except (InvalidOperation, ValueError):
             errors.setdefault("measurements", []).append(_("Measurement %(i)d: the value must be a positive number.") % {"i": i})
             continue
-        if dim not in Measurement.Dimension.values:
+        if dim not in _DIMENSIONS:
             errors.setdefault("measurements", []).append(
                 _("Measurement %(i)d: unknown dimension «%(d)s».") % {"i": i, "d": dim})
             continue
-        if unit not in Measurement.Unit.values or (dim == "weight") != (unit in ("g", "kg")):
+        if unit not in _UNITS or (dim == "weight") != (unit in ("g", "kg")):
             errors.setdefault("measurements", []).append(
                 _("Measurement %(i)d: unit «%(u)s» does not fit %(d)s.") % {"i": i, "u": unit, "d": dim})
             continue
@@ -163,7 +170,7 @@ def _inscriptions(value, lang, errors):
         if isinstance(item, str):
             item = {"text": item}
         kind = item.get("kind") or Inscription.Kind.INSCRIPTION
-        if kind not in Inscription.Kind.values:
+        if kind not in _INSCRIPTION_KINDS:
             errors.setdefault("inscriptions", []).append(_("Unknown kind of inscription «%(k)s».") % {"k": kind})
             continue
         text = _text(item.get("text"), item.get("lang") or lang, "inscriptions", errors)
@@ -260,7 +267,7 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
 
     if "sharing" in data or not partial:
         sharing = data.get("sharing") or Sharing.AGENCY
-        if sharing not in Sharing.values:
+        if sharing not in _SHARING_LEVELS:
             errors.setdefault("sharing", []).append(_("Unknown sharing level «%(s)s».") % {"s": sharing})
         values["sharing"] = sharing
 
@@ -294,7 +301,7 @@ def serialize(obj: CulturalObject) -> dict:
         "object_type": concept(obj.object_type),
         "materials": [concept(c) for c in obj.materials.all()],
         "techniques": [concept(c) for c in obj.techniques.all()],
-        "measurements": [{"dimension": m.dimension, "value": str(m.value.normalize()), "unit": m.unit,
+        "measurements": [{"dimension": m.dimension, "value": f"{m.value.normalize():f}", "unit": m.unit,
                           "note": m.note} for m in obj.measurements.all()],
         "inscriptions": [{"kind": i.kind, "text": i.text, "script": i.script, "position": i.position}
                          for i in obj.inscriptions.all()],

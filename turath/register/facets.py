@@ -1,0 +1,99 @@
+"""Facets of register searches: filtering by facet values and counting matches per value.
+
+Facet values are strings that round-trip through URLs: concept ids for object_type, material and
+period, ISO 3166 codes for origin_country, status values, agency codes for owning_agency.
+Counts are taken over the records the user may see that match the query and all filters,
+with one GROUP BY per facet and one look-up per kind of label (no query per value).
+"""
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import translation
+
+from turath.core.countries import country_name
+from turath.core.models import Agency
+from turath.vocabulary.models import Concept
+from turath.vocabulary.services import expand_with_narrower
+
+from .models import CulturalObject, ObjectStatus
+
+FACETS = ("object_type", "material", "origin_country", "status", "period", "owning_agency")
+CONCEPT_FACETS = {"object_type": "object_type_id", "period": "period_id"}
+MaterialLink = CulturalObject.materials.through
+
+
+def _concept_ids(values: list[str]) -> set[int]:
+    """Concept ids from ids or URIs; a broader concept brings all its narrower ones."""
+    ids = {int(v) for v in values if v.isdigit()}
+    uris = [v for v in values if not v.isdigit()]
+    if uris:
+        ids |= set(Concept.objects.filter(uri__in=uris).values_list("pk", flat=True))
+    return expand_with_narrower(ids) if ids else set()
+
+
+def apply_filters(queryset, filters: dict[str, list[str]], *, full_text: bool = False):
+    """Values within one facet are alternatives (OR); facets combine (AND). Unknown keys are ignored,
+    so a caller may pass its request parameters through; a value that names nothing matches nothing.
+
+    With `full_text`, the full-text match will select the candidate records, so the material filter
+    is a per-record EXISTS probe rather than a list of ids the planner might drive the query from."""
+    for key, values in filters.items():
+        if not values:
+            continue
+        if key in CONCEPT_FACETS:
+            queryset = queryset.filter(**{f"{CONCEPT_FACETS[key]}__in": _concept_ids(values)})
+        elif key == "material":
+            # A sub-select, not a join: a record with two chosen materials is still one record.
+            links = MaterialLink.objects.filter(concept_id__in=_concept_ids(values))
+            if full_text:
+                queryset = queryset.filter(Exists(links.filter(culturalobject_id=OuterRef("pk"))))
+            else:
+                queryset = queryset.filter(pk__in=links.values("culturalobject_id"))
+        elif key == "origin_country":
+            queryset = queryset.filter(origin_country__in=[v.upper() for v in values])
+        elif key == "status":
+            queryset = queryset.filter(status__in=values)
+        elif key == "owning_agency":
+            codes = [v for v in values if not v.isdigit()]
+            ids = [int(v) for v in values if v.isdigit()]
+            queryset = queryset.filter(Q(owning_agency_id__in=ids) | Q(owning_agency__in=Agency.objects.filter(
+                code__in=codes).values("pk")))
+    return queryset
+
+
+def _group(queryset, column: str) -> dict:
+    rows = queryset.order_by().values(column).annotate(n=Count("pk")).values_list(column, "n")
+    return {value: n for value, n in rows if value not in (None, "")}
+
+
+def facet_counts(matched, lang: str = "en") -> dict[str, list[tuple[str, str, int]]]:
+    """{facet: [(value, label in `lang`, count), …]} over the matched records, most frequent first."""
+    counts = {
+        "object_type": _group(matched, "object_type_id"),
+        "period": _group(matched, "period_id"),
+        "status": _group(matched, "status"),
+        "origin_country": _group(matched, "origin_country"),
+        "owning_agency": _group(matched, "owning_agency_id"),
+    }
+    material_rows = (MaterialLink.objects.filter(culturalobject_id__in=matched.order_by().values("pk"))
+                     .values("concept_id").annotate(n=Count("culturalobject_id")).values_list("concept_id", "n"))
+    counts["material"] = dict(material_rows)
+
+    concept_ids = set(counts["object_type"]) | set(counts["period"]) | set(counts["material"])
+    concepts = {c.pk: c.label(lang) for c in Concept.objects.filter(pk__in=concept_ids)} if concept_ids else {}
+    agencies = ({a.pk: (a.code, a.name(lang)) for a in Agency.objects.filter(pk__in=counts["owning_agency"])}
+                if counts["owning_agency"] else {})
+    with translation.override(lang):
+        statuses = {value: str(label) for value, label in ObjectStatus.choices}
+
+    def entries(facet, value_label):
+        items = [(*value_label(value), n) for value, n in counts[facet].items()]
+        return sorted(items, key=lambda item: (-item[2], item[1].casefold()))
+
+    return {
+        "object_type": entries("object_type", lambda v: (str(v), concepts.get(v, str(v)))),
+        "material": entries("material", lambda v: (str(v), concepts.get(v, str(v)))),
+        "origin_country": entries("origin_country", lambda v: (v, country_name(v, lang))),
+        "status": entries("status", lambda v: (v, statuses.get(v, v))),
+        "period": entries("period", lambda v: (str(v), concepts.get(v, str(v)))),
+        "owning_agency": entries("owning_agency", lambda v: agencies.get(v, (str(v), str(v)))),
+    }
