@@ -138,6 +138,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up
 STATICFILES_DIRS = [BASE_DIR / "turath" / "static"]
 MEDIA_URL = "media/"
 WHITENOISE_USE_FINDERS = True  # serve vendored assets without a collectstatic step in tests

@@ -32,35 +32,40 @@ _APOSTROPHES = re.compile("['’ʿʾ`´]")
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 
 
+_FOLD = {**_ARABIC_MAP, **_DIGITS}
+
+
+def _combining_class() -> re.Pattern:
+    """Every combining mark in the Basic Multilingual Plane, as one character class (built once)."""
+    marks = [chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    return re.compile("[" + "".join(re.escape(m) for m in marks) + "]+")
+
+
+_COMBINING = _combining_class()
+
+
 def normalise(text: str) -> str:
     """Fold text to the canonical searchable form: lower case, no accents, normalised Arabic."""
     if not text:
         return ""
     text = _ARABIC_MARKS.sub("", text)
     text = _APOSTROPHES.sub("", _ELISION.sub("", text))
-    text = text.translate(_ARABIC_MAP).translate(_DIGITS)
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    text = text.translate(_FOLD)
     # Drop combining marks (Latin accents) but keep Arabic letters, which NFKD leaves intact.
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
     folded = folded.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
     return _NON_WORD.sub(" ", folded).replace("_", " ").strip()
 
 
 # Arabic definite article and its common proclitic forms; stripping them is a light stem that
-# makes «المخطوط» and «مخطوط» the same token (applied to documents and queries alike).
-_ARTICLES = ("وال", "بال", "كال", "فال", "لل", "ال")
-
-
-def _strip_article(token: str) -> str:
-    for art in _ARTICLES:
-        if token.startswith(art) and len(token) - len(art) >= 3:
-            return token[len(art):]
-    return token
+# makes «المخطوط» and «مخطوط» the same token (applied to documents and queries alike). One regex
+# over the whole string: stripped only when at least three letters remain.
+_ARTICLE = re.compile(r"(?<!\w)(?:وال|بال|كال|فال|لل|ال)(?=\w{3})")
 
 
 def tokens(text: str) -> list[str]:
     """Searchable tokens of a text: normalised, with the Arabic article stripped."""
-    return [_strip_article(t) for t in normalise(text).split() if t]
+    return _ARTICLE.sub("", normalise(text)).split()
 
 
 def search_text(text: str) -> str:

@@ -17,7 +17,7 @@ from turath.core import multilingual
 from turath.core.textnorm import search_text, tokens
 from turath.vocabulary.models import ConceptLabel
 
-from .facets import apply_filters, facet_counts
+from .facets import apply_filters, column_counts, facet_counts
 from .models import CulturalObject
 
 
@@ -220,7 +220,14 @@ class SearchResult:
         self.lang = lang
 
     @cached_property
+    def _columns(self) -> tuple[int, dict]:
+        return column_counts(self._matched)
+
+    @cached_property
     def count(self) -> int:
+        if self.query:
+            # With a text query the match set is small: one pass gives the count and every facet.
+            return self._columns[0]
         return self._matched.order_by().count()
 
     def __len__(self):
@@ -230,7 +237,7 @@ class SearchResult:
         return self.queryset[index]
 
     def facets(self, lang: str | None = None) -> dict[str, list[tuple[str, str, int]]]:
-        return facet_counts(self._matched, lang or self.lang)
+        return facet_counts(self._matched, lang or self.lang, columns=self._columns[1] if self.query else None)
 
 
 def search_objects(user, q: str = "", filters: dict[str, list[str]] | None = None, *, order: str = "relevance",

@@ -68,9 +68,10 @@ def _split(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
-        # Concepts already resolved (the importer's cache) pass through to _concept as they are.
-        return [v if isinstance(v, Concept) else str(v).strip() for v in value
-                if isinstance(v, Concept) or str(v).strip()]
+        # Concepts already resolved (the importer's cache) and serialized concepts ({"uri": …})
+        # pass through to _concept as they are.
+        return [v if isinstance(v, (Concept, dict)) else str(v).strip() for v in value
+                if isinstance(v, (Concept, dict)) or str(v).strip()]
     return [p.strip() for p in re.split(r"[;|\n]", str(value)) if p.strip()]
 
 
@@ -97,7 +98,7 @@ def _concept(value, scheme_key, field, errors, suggestions):
 
 def _text(value, lang, field, errors):
     """A multilingual text from a plain string (in `lang`) or the stored JSON shape."""
-    if value in (None, ""):
+    if value in (None, "", {}):
         return {}
     if isinstance(value, str):
         value = multilingual.make(value.strip(), lang)
@@ -203,7 +204,8 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
     for field, scheme in CONCEPT_FIELDS.items():
         if not partial or field in data:
             values[field] = _concept(data.get(field), scheme, field, errors, suggestions)
-    if not partial and values.get("object_type") is None and "object_type" not in errors:
+    # Also on edits: an object_type sent empty would otherwise reach the NOT NULL column.
+    if "object_type" in values and values["object_type"] is None and "object_type" not in errors:
         errors["object_type"] = [_("Required: the type of object (Object ID).")]
 
     lists = {}
