@@ -23,7 +23,10 @@ class BearerTokenAuthentication(BaseAuthentication):
     keyword = b"bearer"
 
     def authenticate(self, request):
-        auth = get_authorization_header(request).split()
+        try:
+            auth = get_authorization_header(request).split()
+        except UnicodeError:  # not Latin-1: cannot be one of our tokens (real servers pass bytes as Latin-1)
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
         if not auth:
             return None
         if auth[0].lower() != self.keyword or len(auth) != 2:

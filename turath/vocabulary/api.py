@@ -1,7 +1,8 @@
 """/api/v1/concepts/: the thesaurus, searchable by a label in any language."""
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Length
 from django.utils import translation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
@@ -27,8 +28,13 @@ class ConceptFilter(django_filters.FilterSet):
         if not norm:
             return queryset
         labels = ConceptLabel.objects.filter(concept=OuterRef("pk"))
-        return (queryset.filter(Exists(labels.filter(norm__contains=norm)))
-                .annotate(exact=Exists(labels.filter(norm=norm))).order_by("-exact", "pref_en", "pk"))
+        # Best first: a whole label, then a label that starts with the words, then the closest (shortest) label.
+        matching = labels.filter(norm__contains=norm)
+        shortest = matching.annotate(size=Length("norm")).order_by("size").values("size")[:1]
+        return (queryset.filter(Exists(matching))
+                .annotate(exact=Exists(labels.filter(norm=norm)), prefix=Exists(labels.filter(norm__startswith=norm)),
+                          closeness=Subquery(shortest))
+                .order_by("-exact", "-prefix", "closeness", "pref_en", "pk"))
 
 
 class ConceptSerializer(serializers.ModelSerializer):
