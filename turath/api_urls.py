@@ -50,6 +50,7 @@ urlpatterns = [
     path("", api_root, name="api-root"),
     *object_routes(),
     path("", include(router.urls)),
+    path("", include("turath.matching.api")),
     # Last: anything else under /api/v1/ is an unknown endpoint.
     re_path(r"^(?P<rest>.*)$", api_not_found, name="api-not-found"),
 ]

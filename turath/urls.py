@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.renderers import OpenApiJsonRenderer, OpenApiJsonRenderer2
 from drf_spectacular.views import SpectacularAPIView
 
 from turath.core import views as core_views
@@ -11,8 +12,11 @@ urlpatterns = [
     path("accounts/", include("turath.core.urls")),
     path("objects/", include("turath.register.urls")),
     path("vocabulary/", include("turath.vocabulary.urls")),
+    path("heritage/", include("turath.heritage.urls")),
+    path("check/", include("turath.matching.urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("api/v1/openapi.json", SpectacularAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer]),
+         name="openapi"),
     path("api/v1/", include("turath.api_urls")),
 ]
 

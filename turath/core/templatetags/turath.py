@@ -118,3 +118,8 @@ def language_choices():
     from django.conf import settings
 
     return settings.LANGUAGES
+
+
+@register.filter
+def risk_name(category):
+    return category.name(reader_lang())

@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -10,13 +13,25 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
         parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument("--no-worker", action="store_true",
+                            help="do not start the background job worker (image fingerprinting)")
 
-    def handle(self, *args, host, port, threads, no_migrate, **opts):
+    def handle(self, *args, host, port, threads, no_migrate, no_worker, **opts):
         from waitress import serve
 
         from turath.wsgi import application
 
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        worker = None
+        if not no_worker:
+            # Jobs queue in the database; one worker process beside the web server runs them.
+            worker = subprocess.Popen([sys.executable, "-m", "turath.cli", "db_worker", "--interval", "2"])
         self.stdout.write(f"Turath is listening on http://{host}:{port}/ (Ctrl-C to stop)")
-        serve(application, host=host, port=port, threads=threads, ident="turath", clear_untrusted_proxy_headers=True)
+        try:
+            serve(application, host=host, port=port, threads=threads, ident="turath",
+                  clear_untrusted_proxy_headers=True)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

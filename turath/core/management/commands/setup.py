@@ -11,4 +11,8 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         if not Concept.objects.filter(scheme__key="object-types").exists():
             call_command("vocab", "load-starter")
+        from turath.matching.models import RiskCategory
+
+        if not RiskCategory.objects.exists():
+            call_command("risk", "load-demo")
         self.stdout.write(self.style.SUCCESS("Database ready."))

@@ -1,0 +1,62 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+
+from turath.matching import index
+from turath.register.models import CulturalObject
+
+
+class Command(BaseCommand):
+    help = "Matching index: reindex (rebuild from stored records and images) | stats"
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        re = sub.add_parser("reindex", help="fingerprint every stored image and text again")
+        re.add_argument("--fresh", action="store_true", help="delete the index first (after corruption)")
+        re.add_argument("--if-empty", action="store_true", help="do nothing when the index has entries")
+        sub.add_parser("stats")
+
+    def handle(self, *args, action, **opts):
+        from tqdm import tqdm
+
+        if action == "stats":
+            try:
+                self.stdout.write(str(index.get_engine().stats()))
+            except index.EngineError as exc:
+                raise CommandError(str(exc)) from None
+            return
+        if opts["fresh"]:
+            import shutil
+
+            index.reset_engine()
+            shutil.rmtree(index.index_path(), ignore_errors=True)
+        try:
+            engine = index.get_engine()
+        except index.EngineError as exc:
+            raise CommandError(f"{exc} — run `turath matching reindex --fresh` to rebuild it.") from None
+        if opts["if_empty"] and (engine.stats().get("images") or engine.stats().get("texts")):
+            self.stdout.write("Matching index already built; nothing to do.")
+            return
+        objects = (CulturalObject.objects.select_related("object_type", "period")
+                   .prefetch_related("materials__broader", "techniques", "images", "inscriptions",
+                                     "object_type__broader", "period__broader").order_by("pk"))
+        images = errors = 0
+        with tqdm(total=objects.count(), unit="object", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
+            for obj in objects.iterator(chunk_size=500):
+                report = index.index_object(obj, engine)
+                images += report["images"]
+                errors += len(report["errors"])
+                for err in report["errors"]:
+                    self.stderr.write(f"skipped: {err}")
+                bar.update(1)
+        self._drop_superseded_jobs()
+        self.stdout.write(self.style.SUCCESS(f"Indexed {objects.count()} objects and {images} images "
+                                             f"({errors} images skipped)."))
+
+    def _drop_superseded_jobs(self):
+        """Index jobs still queued are covered by this full re-index."""
+        try:
+            from django_tasks_db.models import DBTaskResult
+        except ImportError:  # pragma: no cover
+            return
+        DBTaskResult.objects.filter(status="READY", task_path__startswith="turath.matching.tasks.").delete()

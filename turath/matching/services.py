@@ -1,0 +1,178 @@
+"""Checking an intercepted object: photos and words → ranked, explained, permission-filtered candidates.
+
+Every check is recorded (MatchCheck + audit log) with what was asked and what came back; the
+officer's decision is recorded too. Candidates pass through the register's permission filter
+inside the engine's ranking (before truncation), and the number of confident matches hidden
+from the officer is reported, never their content.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from turath.core import audit
+from turath.core.models import Role
+from turath.register.images import ImageRejected, check_image
+from turath.register.models import CulturalObject
+from turath.vocabulary import services as vocab
+from turath_engine import BadImageError, EngineError
+
+from . import screening
+from .index import get_engine
+from .models import Decision, MatchCheck
+
+MAX_PHOTOS = 6
+FACET_SCHEMES = {"object_type": vocab.OBJECT_TYPES, "material": vocab.MATERIALS, "period": vocab.PERIODS}
+
+
+class CheckRefused(ValueError):
+    pass
+
+
+@dataclass
+class CheckedCandidate:
+    object: CulturalObject
+    score: float
+    image_confidence: float | None
+    text_score: float | None
+    evidence: dict
+    matched_image: object | None = None  # the ObjectImage whose photo matched
+
+
+@dataclass
+class CheckOutcome:
+    check: MatchCheck
+    candidates: list[CheckedCandidate]
+    risk_hits: list
+    hidden_count: int
+    flags: list[str] = field(default_factory=list)
+
+
+def _visibility(user):
+    """A (key, group) → bool callable for the engine, caching one indexed look-up per object."""
+    visible_qs = CulturalObject.objects.restrict(user, "view")
+    cache: dict[str, bool] = {}
+
+    def allowed(key, group) -> bool:
+        g = str(group)
+        if g not in cache:
+            cache[g] = g.isdigit() and visible_qs.filter(pk=int(g)).exists()
+        return cache[g]
+
+    return allowed
+
+
+def _facet_ids(facets: dict) -> dict:
+    out = {}
+    for name, scheme in FACET_SCHEMES.items():
+        values = facets.get(name)
+        if values:
+            ids = screening._resolve(values, scheme)
+            if ids:
+                out[name] = [str(i) for i in ids]
+    if facets.get("origin_country"):
+        out["origin_country"] = [str(facets["origin_country"]).upper()]
+    return out
+
+
+def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets: dict | None = None,
+                 *, top: int = 10, lang: str = "en") -> CheckOutcome:
+    """Run one check. `photos` are (name, bytes) pairs straight from the upload."""
+    if user is None or not user.is_authenticated or user.agency_id is None:
+        raise PermissionError(_("Only signed-in agency staff can check objects."))
+    facets = {k: v for k, v in (facets or {}).items() if v}
+    if len(photos) > MAX_PHOTOS:
+        raise CheckRefused(_("At most %(n)d photos per check.") % {"n": MAX_PHOTOS})
+    checked = []
+    for name, data in photos:
+        try:
+            checked.append(check_image(data, name))  # size, format, bombs, truncation
+        except ImageRejected as exc:
+            raise CheckRefused(str(exc)) from None
+    if not checked and not words.strip() and not facets:
+        raise CheckRefused(_("Give at least one photo, a few words or a facet."))
+    started = time.perf_counter()
+    engine_facets = _facet_ids(facets)
+    result = None
+    flags: list[str] = []
+    if checked or words.strip():
+        try:
+            result = get_engine().query(images=[c.data for c in checked], text=words or None,
+                                        facets=engine_facets, top=top, allowed_keys=_visibility(user))
+            flags = list(result.flags)
+        except BadImageError as exc:
+            raise CheckRefused(str(exc)) from None
+        except EngineError as exc:
+            # The register keeps working without its index; the officer is told plainly.
+            flags.append("index_unavailable")
+            flags.append(str(exc))
+    hits = screening.screen(words, facets, lang=lang)
+    candidates = []
+    if result is not None:
+        by_pk = {str(o.pk): o for o in CulturalObject.objects.restrict(user, "view")
+                 .filter(pk__in=[int(c.group) for c in result.candidates if str(c.group).isdigit()])
+                 .select_related("object_type", "owning_agency").prefetch_related("images")}
+        for c in result.candidates:
+            obj = by_pk.get(str(c.group))
+            if obj is None:  # visibility changed between ranking and now: never show it
+                continue
+            matched = None
+            image_key = (c.evidence.get("image") or {}).get("key", "")
+            if image_key:
+                prefix = image_key.split(":", 1)[-1]
+                matched = next((im for im in obj.images.all() if im.sha256.startswith(prefix)), None)
+            candidates.append(CheckedCandidate(obj, c.score, c.image_confidence, c.text_score, c.evidence, matched))
+    elapsed = (time.perf_counter() - started) * 1000
+    hidden = result.hidden_count if result is not None else 0
+    with transaction.atomic():
+        check = MatchCheck.objects.create(
+            by=user, agency=user.agency, words=words[:2000], facets=facets,
+            photos=[c.sha256 for c in checked],
+            candidates=[{"record_number": c.object.record_number, "object": c.object.pk, "score": c.score}
+                        for c in candidates],
+            risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1))
+        audit.record("match_check", check, object_repr=f"check {check.uid}",
+                     after={"photos": check.photos, "words": check.words, "candidates": check.candidates,
+                            "hidden_matches": hidden})
+    return CheckOutcome(check, candidates, hits, hidden, flags)
+
+
+def record_decision(user, check: MatchCheck, decision: str, record_number: str = "", note: str = "") -> MatchCheck:
+    """The officer's verdict on a candidate. "Same object" alerts the owning agency (via the audit
+    trail and, where the cases app is installed, its alert inbox)."""
+    if check.by_id != user.pk and not (check.agency_id == user.agency_id and user.has_role(Role.EDITOR)):
+        raise PermissionError(_("Only the officer who made the check, or an editor of the agency, decides."))
+    if decision not in Decision.values:
+        raise CheckRefused(_("Unknown decision «%(d)s».") % {"d": decision})
+    obj = None
+    if record_number:
+        obj = CulturalObject.objects.restrict(user, "view").filter(record_number=record_number).first()
+        if obj is None or obj.pk not in {c.get("object") for c in check.candidates}:
+            raise CheckRefused(_("That record is not one of this check's candidates."))
+    elif decision == Decision.SAME:
+        raise CheckRefused(_("Say which candidate is the same object."))
+    with transaction.atomic():
+        check.decision, check.decided_object, check.decision_note = decision, obj, note[:2000]
+        check.decided_at = timezone.now()
+        check.save(update_fields=["decision", "decided_object", "decision_note", "decided_at"])
+        audit.record("match_decision", check, object_repr=f"check {check.uid}",
+                     after={"decision": decision, "record_number": record_number, "note": note,
+                            "owning_agency": obj.owning_agency.code if obj else ""})
+        if decision == Decision.SAME and obj is not None:
+            _notify_owner(user, check, obj)
+    return check
+
+
+def _notify_owner(user, check, obj):
+    """Alert the owning agency that one of its records was recognised at an inspection."""
+    try:
+        from turath.cases import services as cases
+    except ImportError:  # pragma: no cover - cases app absent
+        return
+    notify = getattr(cases, "alert_match_confirmed", None)
+    if notify is not None:
+        notify(user, obj, check)
+

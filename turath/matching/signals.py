@@ -1,0 +1,29 @@
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from turath.register.models import CulturalObject, ObjectImage
+
+from . import tasks
+from .index import image_key
+
+
+def _enqueue_index(object_pk: int):
+    transaction.on_commit(lambda: tasks.index_object_task.enqueue(object_pk))
+
+
+@receiver(post_save, sender=ObjectImage)
+def image_saved(sender, instance, **kwargs):
+    _enqueue_index(instance.object_id)
+
+
+@receiver(post_save, sender=CulturalObject)
+def object_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        _enqueue_index(instance.pk)
+
+
+@receiver(post_delete, sender=ObjectImage)
+def image_deleted(sender, instance, **kwargs):
+    key = image_key(instance)
+    transaction.on_commit(lambda: tasks.remove_object_task.enqueue(instance.object_id, [key]))
