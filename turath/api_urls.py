@@ -10,7 +10,9 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from turath.core import api_schema  # noqa: F401  (registers the bearer-token scheme)
+from turath.cases.api import router as cases_router
 from turath.core.agency_api import AgencyViewSet
+from turath.custody.api import router as custody_router
 from turath.register.api.views import object_routes
 from turath.vocabulary.api import ConceptViewSet
 
@@ -51,6 +53,8 @@ urlpatterns = [
     *object_routes(),
     path("", include(router.urls)),
     path("", include("turath.matching.api")),
+    path("", include(cases_router.urls)),
+    path("", include(custody_router.urls)),
     # Last: anything else under /api/v1/ is an unknown endpoint.
     re_path(r"^(?P<rest>.*)$", api_not_found, name="api-not-found"),
 ]

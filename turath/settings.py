@@ -150,6 +150,8 @@ TURATH_MAX_IMAGE_PIXELS = int(os.environ.get("TURATH_MAX_IMAGE_PIXELS", 120_000_
 DATA_UPLOAD_MAX_MEMORY_SIZE = TURATH_MAX_UPLOAD_BYTES
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Absolute links in alert e-mails and Atom feeds.
+TURATH_BASE_URL = os.environ.get("TURATH_BASE_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = os.environ.get("TURATH_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 
 REST_FRAMEWORK = {

@@ -14,6 +14,8 @@ urlpatterns = [
     path("vocabulary/", include("turath.vocabulary.urls")),
     path("heritage/", include("turath.heritage.urls")),
     path("check/", include("turath.matching.urls")),
+    path("cases/", include("turath.cases.urls")),
+    path("custody/", include("turath.custody.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/openapi.json", SpectacularAPIView.as_view(renderer_classes=[OpenApiJsonRenderer2, OpenApiJsonRenderer]),
          name="openapi"),

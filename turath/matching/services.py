@@ -168,11 +168,6 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
 
 def _notify_owner(user, check, obj):
     """Alert the owning agency that one of its records was recognised at an inspection."""
-    try:
-        from turath.cases import services as cases
-    except ImportError:  # pragma: no cover - cases app absent
-        return
-    notify = getattr(cases, "alert_match_confirmed", None)
-    if notify is not None:
-        notify(user, obj, check)
+    from turath.cases.services import alert_match_confirmed  # cases builds on matching, not the reverse
 
+    alert_match_confirmed(user, obj, check)

@@ -1,0 +1,169 @@
+"""The REST API and the web pages of each step: they exist, work with plain forms, and answer 404
+for what the user may not see."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from turath.cases import services
+from turath.cases.models import Alert, Report
+from turath.core.models import ApiToken
+from turath.custody import services as custody
+from turath.register import services as register
+
+pytestmark = [pytest.mark.django_db]
+
+
+def api(user):
+    c = APIClient()
+    _, raw = ApiToken.issue(user)
+    c.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return c
+
+
+@pytest.fixture
+def eg_object(users, actor):
+    u = users["eg_ministry_editor"]
+    with actor(u):
+        return register.create_object(u, {"record_number": "EG-MOA-77", "object_type": "coin", "materials": "gold",
+                                          "title": "Dinar fatimide en or", "language": "fr"})
+
+
+def test_report_api_lifecycle_and_404_for_other_states(users, eg_object, django_capture_on_commit_callbacks):
+    eg = api(users["eg_ministry_editor"])
+    r = eg.post("/api/v1/reports/", {"kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(),
+                                     "place": "Musée de l'art islamique, Le Caire", "objects": ["EG-MOA-77"]},
+                format="json")
+    assert r.status_code == 201, r.content
+    pk, version = r.json()["id"], r.json()["version"]
+    ma = api(users["ma_police_editor"])
+    assert ma.get(f"/api/v1/reports/{pk}/").status_code == 404
+    assert ma.get("/api/v1/reports/").json()["count"] == 0
+    bad = eg.post("/api/v1/reports/", {"occurred_on": "2999-01-01", "place": ""}, format="json")
+    assert bad.status_code == 400 and {"occurred_on", "place"} <= set(bad.json()["errors"])
+    assert eg.patch(f"/api/v1/reports/{pk}/", {"police_reference": "A", "version": version}, format="json").status_code == 200
+    conflict = eg.patch(f"/api/v1/reports/{pk}/", {"police_reference": "B", "version": version}, format="json")
+    assert conflict.status_code == 409 and "someone else" in conflict.json()["detail"]
+    assert eg.post(f"/api/v1/reports/{pk}/submit/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        validated = eg.post(f"/api/v1/reports/{pk}/validate/")
+    assert validated.status_code == 200 and validated.json()["state"] == "published"
+    assert ma.get(f"/api/v1/reports/{pk}/").status_code == 200
+    alerts = ma.get("/api/v1/alerts/").json()
+    assert alerts["count"] == 1
+    alert_id = alerts["results"][0]["id"]
+    assert ma.post(f"/api/v1/alerts/{alert_id}/read/").json()["read"] is True
+    assert api(users["ma_museum_editor"]).get(f"/api/v1/alerts/{alert_id}/").status_code == 404
+
+
+def test_seizure_batch_api_reports_broken_rows(users):
+    ma = api(users["ma_police_editor"])
+    s = ma.post("/api/v1/seizures/", {"seized_on": date.today().isoformat(), "place": "Tanger Med"}, format="json")
+    assert s.status_code == 201
+    pk = s.json()["id"]
+    rows = [{"object_type": "coin", "material": "silver", "count": 3}] * 9 + [{"object_type": "", "count": 0}]
+    broken = ma.post(f"/api/v1/seizures/{pk}/items/", {"rows": rows}, format="json")
+    assert broken.status_code == 400
+    assert {(e["row"], e["field"]) for e in broken.json()["row_errors"]} == {(10, "count"), (10, "object_type")}
+    assert ma.get(f"/api/v1/seizures/{pk}/").json()["items"] == []
+    ok = ma.post(f"/api/v1/seizures/{pk}/items/", {"rows": rows, "accept_valid": True}, format="json")
+    assert ok.status_code == 201 and len(ok.json()["created"]) == 9 and ok.json()["row_errors"][0]["row"] == 10
+    assert api(users["eg_customs_editor"]).get(f"/api/v1/seizures/{pk}/").status_code == 404
+
+
+def test_custody_api_hides_other_agencies(users, actor):
+    ma_user = users["ma_police_editor"]
+    with actor(ma_user):
+        seizure = services.create_seizure(ma_user, {"seized_on": date.today().isoformat(), "place": "Fès"})
+        obj = services.add_items(ma_user, seizure, [{"object_type": "carpet"}]).created[0].object
+    ma = api(ma_user)
+    fac = ma.post("/api/v1/facilities/", {"code": "fes", "name": "Dépôt de Fès"}, format="json").json()
+    loc = ma.post(f"/api/v1/facilities/{fac['id']}/locations/", {"code": "B1/R1"}, format="json").json()
+    r = ma.post(f"/api/v1/custody/{obj.record_number}/entry/", {"at": timezone.now().isoformat(),
+                                                               "location": loc["id"]}, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["holding"]["location"] == "fes:B1/R1"
+    eg = api(users["eg_customs_editor"])
+    assert eg.get(f"/api/v1/facilities/{fac['id']}/").status_code == 404
+    assert eg.get("/api/v1/facilities/").json() == []
+    assert eg.get(f"/api/v1/custody/{obj.record_number}/").status_code == 404
+    exit_ = {"at": timezone.now().isoformat(), "kind": "court_release", "recipient": "Tribunal de Fès",
+             "authorised_by": "Juge"}
+    assert ma.post(f"/api/v1/custody/{obj.record_number}/exit/", exit_, format="json").status_code == 201
+    again = ma.post(f"/api/v1/custody/{obj.record_number}/exit/", exit_, format="json")
+    assert again.status_code == 400 and "twice" in str(again.json())
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_pages_of_each_step(client, users, actor, eg_object, lang, django_capture_on_commit_callbacks):
+    client.cookies["django_language"] = lang
+    eg = users["eg_ministry_editor"]
+    client.force_login(eg)
+    r = client.post("/cases/reports/new/", {"kind": "theft", "occurred_on": (date.today() - timedelta(days=2)).isoformat(),
+                                            "place": "القاهرة", "publish_sharing": "network", "objects": "EG-MOA-77"})
+    assert r.status_code == 302, r.content.decode()[:3000]
+    report = Report.objects.get()
+    assert client.get(r["Location"]).status_code == 200
+    client.post(f"/cases/reports/{report.pk}/submit/", {"version": 1})
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/cases/reports/{report.pk}/validate/", {"version": 2})
+    report.refresh_from_db()
+    assert report.state == "published"
+    stale = client.post(f"/cases/reports/{report.pk}/edit/", {"kind": "theft", "occurred_on": report.occurred_on,
+                                                             "place": "x", "publish_sharing": "network", "version": 1})
+    assert stale.status_code == 200 and b"conflict" in stale.content
+
+    ma = users["ma_police_editor"]
+    client.force_login(ma)
+    inbox = client.get("/cases/inbox/")
+    assert inbox.status_code == 200 and Alert.objects.get(recipient=ma.agency).report_id == report.pk
+    r = client.post("/cases/seizures/new/", {"seized_on": date.today().isoformat(), "place": "Tanger Med",
+                                             "border_post": "Port", "publish_sharing": "network"})
+    assert r.status_code == 302
+    seizure_url = r["Location"]
+    batch = {f"row-{i}-object_type": "coin" for i in range(1, 11)}
+    batch |= {f"row-{i}-count": "2" for i in range(1, 11)}
+    batch["row-7-object_type"] = "zzz-unknown"
+    page = client.post(seizure_url, batch)
+    assert page.status_code == 200 and b"row-errors" in page.content
+    assert "zzz-unknown" in page.content.decode()
+    batch["row-7-object_type"] = "tile"
+    assert client.post(seizure_url, batch).status_code == 302
+    seizure = services.Seizure.objects.get()
+    assert seizure.items.count() == 10
+    assert client.get("/custody/").status_code == 200
+    client.post("/custody/", {"code": "tng", "name": "Tanger"})
+    fac = custody.facilities_for(ma).get()
+    client.post(f"/custody/facilities/{fac.pk}/", {"code": "B1/R1/S1"})
+    client.post(f"/custody/facilities/{fac.pk}/", {"code": "B1/R1/S2"})
+    s1, s2 = custody.locations_for(ma).get(code="B1/R1/S1"), custody.locations_for(ma).get(code="B1/R1/S2")
+    obj = seizure.items.first().object
+    assert client.get(f"/custody/entries/new/?object={obj.record_number}").status_code == 200
+    r = client.post("/custody/entries/new/", {"object": obj.record_number, "at": timezone.now().strftime("%Y-%m-%dT%H:%M"),
+                                              "reason": "seizure", "location": s1.pk})
+    assert r.status_code == 302, r.content.decode()[-2000:]
+    entry = custody.entries_for(ma).get()
+    label = client.get(f"/custody/entries/{entry.pk}/label/")
+    assert label.status_code == 200 and b"<svg" in label.content and entry.entry_number.encode() in label.content
+    obj_url = f"/custody/objects/{obj.record_number}/"
+    now = timezone.now().strftime("%Y-%m-%dT%H:%M")
+    assert client.post(obj_url, {"form": "move", "at": now, "to_location": s2.pk, "moved_by": "A", "reason": "B",
+                                 "authorised_by": "C"}).status_code == 302
+    assert client.post(obj_url, {"form": "condition", "at": now, "grade": "good", "checked_by": "D"}).status_code == 302
+    assert client.post(obj_url, {"form": "exit", "at": now, "kind": "return_to_owner", "recipient": "E",
+                                 "authorised_by": "F"}).status_code == 302
+    chain = client.get(obj_url).content.decode()
+    assert chain.count('class="tag"') == 4
+    r = client.post("/cases/restitution/new/", {"requesting_country": "EG", "holding_agency": "ma-police",
+                                                "legal_basis": "bilateral", "opened_on": date.today().isoformat(),
+                                                "objects": obj.record_number})
+    assert r.status_code == 302, r.content.decode()[-3000:]
+    assert client.get(r["Location"]).status_code == 200
+    dash = client.get("/cases/dashboard/")
+    assert dash.status_code == 200 and b"<svg" in dash.content
+    client.force_login(users["eg_customs_viewer"])
+    assert client.get(obj_url).status_code == 404
+    assert client.get(f"/custody/entries/{entry.pk}/label/").status_code == 404
+    assert client.get(r["Location"]).status_code == 200  # EG is the requesting state
