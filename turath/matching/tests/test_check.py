@@ -1,0 +1,195 @@
+"""Checking an object end to end: real photographs (scikit-image's data set), permission filtering,
+evidence, decisions, bad input and a broken index."""
+
+import io
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from turath.core.models import AuditEntry
+from turath.matching import index, services
+from turath.matching.models import MatchCheck
+from turath.register.images import add_image
+from turath.register.tests.factories import make_object
+
+skimage = pytest.importorskip("skimage")
+DATA = os.path.join(os.path.dirname(skimage.__file__), "data")
+
+
+def photo(name: str) -> Image.Image:
+    for ext in (".png", ".jpg"):
+        path = os.path.join(DATA, name + ext)
+        if os.path.exists(path):
+            return Image.open(path).convert("RGB")
+    raise FileNotFoundError(name)
+
+
+def jpeg(img: Image.Image, quality=85) -> bytes:
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def phone_shot(img: Image.Image) -> bytes:
+    """An inspection photo: cropped, rotated, darker, noisy, low JPEG quality."""
+    w, h = img.size
+    crop = img.crop((int(w * .08), int(h * .1), int(w * .9), int(h * .85))).rotate(17, expand=True, fillcolor=(90, 80, 70))
+    arr = np.asarray(crop).astype(np.float32) * 0.7 + np.random.default_rng(1).normal(0, 6, (*crop.size[::-1], 3))
+    return jpeg(Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)), quality=40)
+
+
+@pytest.fixture
+def engine_dir(tmp_path, settings):
+    settings.TURATH_ENGINE_INDEX = tmp_path / "index"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    index.reset_engine()
+    yield tmp_path / "index"
+    index.reset_engine()
+
+
+@pytest.fixture
+def register(users, actor, engine_dir):
+    ma, eg = users["ma_museum_editor"], users["eg_ministry_editor"]
+    coffee = make_object(ma, "MA-MUS-0001", title="Tasse de café en porcelaine peinte", lang="fr",
+                         object_type="cup", materials="porcelain", sharing="agency")
+    coins = make_object(eg, "EG-MOA-0001", title="مجموعة نقود فضية من العصر العباسي", lang="ar",
+                        object_type="coin", materials="silver", period="Abbasid", sharing="members",
+                        description={"lang": "ar", "text": "دراهم فضية مضروبة في بغداد",
+                                     "tr": {"en": {"text": "Silver dirhams struck in Baghdad", "machine": False}}})
+    cat = make_object(eg, "EG-MOA-0002", title="Painted cat figure", lang="en", object_type="figurine",
+                      sharing="members")
+    with actor(ma):
+        add_image(ma, coffee, jpeg(photo("coffee")), "coffee.jpg")
+    with actor(eg):
+        add_image(eg, coins, jpeg(photo("coins")), "coins.jpg")
+        add_image(eg, cat, jpeg(photo("chelsea")), "chelsea.jpg")
+    for obj in (coffee, coins, cat):
+        index.index_object(obj)
+    return {"coffee": coffee, "coins": coins, "cat": cat}
+
+
+def test_owner_finds_its_object_from_a_phone_photo_with_the_region(users, register):
+    outcome = services.check_object(users["ma_museum_viewer"], [("shot.jpg", phone_shot(photo("coffee")))])
+    top = outcome.candidates[0]
+    assert top.object == register["coffee"]
+    assert top.score >= 0.5 and top.matched_image is not None
+    assert top.evidence["image"]["inliers"] >= 10 and len(top.evidence["image"]["ref_polygon"]) >= 3
+    assert MatchCheck.objects.get(pk=outcome.check.pk).candidates[0]["record_number"] == "MA-MUS-0001"
+    assert AuditEntry.objects.filter(action="match_check", object_id=str(outcome.check.pk)).exists()
+
+
+def test_other_agency_sees_no_content_only_the_hidden_count(users, register):
+    outcome = services.check_object(users["eg_customs_viewer"], [("shot.jpg", phone_shot(photo("coffee")))])
+    assert register["coffee"] not in [c.object for c in outcome.candidates]
+    assert outcome.hidden_count >= 1
+    assert "MA-MUS-0001" not in str(MatchCheck.objects.get(pk=outcome.check.pk).candidates)
+
+
+def test_out_of_register_photo_gets_no_confident_candidate(users, register):
+    outcome = services.check_object(users["eg_customs_viewer"], [("brick.jpg", jpeg(photo("brick")))])
+    assert outcome.candidates == []
+
+
+def test_words_in_another_language_and_risk_screening(users, register):
+    from turath.matching import screening
+    from turath.matching.management.commands.risk import DEMO_FILE
+
+    screening.import_categories_csv(DEMO_FILE.read_text(encoding="utf-8"))
+    outcome = services.check_object(users["ma_police_viewer"], [], "silver dirham from Baghdad")
+    assert outcome.candidates and outcome.candidates[0].object == register["coins"]
+    assert "ancient-coins" in [h.category.code for h in outcome.risk_hits]
+
+
+def test_decision_is_audited_and_must_name_a_candidate(users, register):
+    officer = users["ma_museum_viewer"]
+    outcome = services.check_object(officer, [("shot.jpg", phone_shot(photo("coffee")))])
+    with pytest.raises(services.CheckRefused):
+        services.record_decision(officer, outcome.check, "same")
+    with pytest.raises(services.CheckRefused):
+        services.record_decision(officer, outcome.check, "same", "EG-MOA-0002")  # not a candidate
+    services.record_decision(officer, outcome.check, "same", "MA-MUS-0001", "rim chip matches")
+    entry = AuditEntry.objects.filter(action="match_decision").latest("seq")
+    assert entry.after["decision"] == "same" and entry.after["record_number"] == "MA-MUS-0001"
+    with pytest.raises(PermissionError):
+        services.record_decision(users["eg_customs_editor"], outcome.check, "expert")
+
+
+@pytest.mark.parametrize("name, data", [
+    ("notes.txt", b"not an image at all"),
+    ("cut.jpg", jpeg(Image.new("RGB", (640, 480), (200, 150, 90)))[:3000]),
+])
+def test_bad_photos_are_refused_clearly(users, register, name, data):
+    with pytest.raises(services.CheckRefused):
+        services.check_object(users["ma_museum_viewer"], [(name, data)])
+
+
+def test_empty_check_is_refused(users, register):
+    with pytest.raises(services.CheckRefused):
+        services.check_object(users["ma_museum_viewer"], [], "   ")
+
+
+def test_corrupt_index_leaves_the_register_working_and_can_be_rebuilt(users, register, engine_dir):
+    from django.core.management import call_command
+
+    index.reset_engine()
+    for name in os.listdir(engine_dir):
+        path = engine_dir / name
+        if path.is_file():
+            path.write_bytes(b"garbage")
+    outcome = services.check_object(users["ma_museum_viewer"], [("shot.jpg", phone_shot(photo("coffee")))],
+                                    "porcelain cup")
+    assert "index_unavailable" in outcome.flags and outcome.candidates == []
+    index.reset_engine()
+    call_command("matching", "reindex", "--fresh")
+    outcome = services.check_object(users["ma_museum_viewer"], [("shot.jpg", phone_shot(photo("coffee")))])
+    assert outcome.candidates[0].object == register["coffee"]
+
+
+def test_check_page(client, users, register):
+    client.force_login(users["ma_museum_viewer"])
+    page = client.get("/check/")
+    assert page.status_code == 200 and "does not mean" in page.content.decode()
+    shot = io.BytesIO(phone_shot(photo("coffee")))
+    shot.name = "shot.jpg"
+    response = client.post("/check/", {"photos": [shot], "words": "tasse"})
+    html = response.content.decode()
+    assert response.status_code == 200 and "MA-MUS-0001" in html and "<polygon" in html
+    client.force_login(users["eg_customs_viewer"])
+    shot.seek(0)
+    html = client.post("/check/", {"photos": [shot]}).content.decode()
+    assert "MA-MUS-0001" not in html and "not shared with your agency" in html
+
+
+def test_check_api_with_bearer_token(client, users, register):
+    from turath.core.models import ApiToken
+
+    _, raw = ApiToken.issue(users["ma_museum_viewer"])
+    shot = io.BytesIO(phone_shot(photo("coffee")))
+    shot.name = "shot.jpg"
+    response = client.post("/api/v1/checks/", {"photos": [shot], "words": "tasse porcelaine"},
+                           HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["candidates"][0]["record_number"] == "MA-MUS-0001"
+    assert body["candidates"][0]["evidence"]["region"] and "not stolen" in body["notice"]
+    decision = client.post(f"/api/v1/checks/{body['check']}/decision/",
+                           {"decision": "expert", "record_number": "MA-MUS-0001"},
+                           HTTP_AUTHORIZATION=f"Bearer {raw}", content_type="application/json")
+    assert decision.status_code == 200 and decision.json()["decision"] == "expert"
+    bad = client.post("/api/v1/checks/", {"words": ""}, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert bad.status_code == 400 and bad["Content-Type"].startswith("application/problem+json")
+    assert client.post("/api/v1/checks/", {"words": "x"}).status_code == 401
+
+
+def test_confirmed_match_alerts_the_owning_agency(users, register, mailoutbox, django_capture_on_commit_callbacks):
+    from turath.cases.models import Alert
+
+    officer = users["ma_police_viewer"]  # another agency than the coins' owner (EG ministry)
+    outcome = services.check_object(officer, [("coins.jpg", phone_shot(photo("coins")))])
+    assert outcome.candidates[0].object == register["coins"]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_decision(officer, outcome.check, "same", "EG-MOA-0001")
+    alert = Alert.objects.get(source="match")
+    assert alert.recipient.code == "eg-moa" and alert.object == register["coins"]

@@ -1,0 +1,102 @@
+"""Geometric verification: ORB matching with Lowe's ratio test, then a RANSAC homography.
+
+The inlier count is the strongest single piece of evidence that two photos show the same
+physical object; the inliers' hull in the reference image is shown to the officer as the region
+that matched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+RATIO = 0.82
+MIN_MATCHES = 8
+RANSAC_PX = 6.0  # in query feature-image pixels (longest side ~960)
+
+_MATCHER = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=False)
+
+
+@dataclass
+class Verification:
+    inliers: int = 0
+    matches: int = 0
+    ref_polygon: list[list[float]] = field(default_factory=list)  # inlier hull, reference pixels
+    ref_bbox: list[float] = field(default_factory=list)  # [x0, y0, x1, y1] reference pixels
+    query_polygon: list[list[float]] = field(default_factory=list)  # reference outline in the query photo
+
+
+def verify(q_xy, q_des, r_xy, r_des, r_size, r_to_orig: float, q_to_orig: float) -> Verification:
+    """Match query features against one reference's features.
+
+    ``r_to_orig``/``q_to_orig`` convert feature-image pixels back to the stored image's pixels,
+    so evidence polygons are in the coordinates the app displays.
+    """
+    if len(q_des) < 2 or len(r_des) < 2:
+        return Verification()
+    # Reference -> query direction: references have few features, queries many (clutter), so the
+    # ratio test is taken over the query's features, which is where the ambiguity lies.
+    knn = _MATCHER.knnMatch(r_des, q_des, k=2)
+    pairs = []
+    for m in knn:
+        if len(m) == 2 and m[0].distance < RATIO * m[1].distance and m[0].distance < 80:
+            pairs.append((m[0].queryIdx, m[0].trainIdx, m[0].distance))
+    if len(pairs) < MIN_MATCHES:
+        return Verification(matches=len(pairs))
+    # One query keypoint may be claimed by several reference keypoints: keep the closest.
+    pairs.sort(key=lambda p: p[2])
+    seen = set()
+    uniq = []
+    for r, q, d in pairs:
+        if q not in seen:
+            seen.add(q)
+            uniq.append((r, q))
+    if len(uniq) < MIN_MATCHES:
+        return Verification(matches=len(uniq))
+    ri = np.array([p[0] for p in uniq])
+    qi = np.array([p[1] for p in uniq])
+    return ransac(r_xy[ri], q_xy[qi], r_size, r_to_orig, q_to_orig, len(uniq))
+
+
+def ransac(src_xy, dst_xy, r_size, r_to_orig: float, q_to_orig: float, n_matches: int | None = None,
+           max_iters: int = 1000) -> Verification:
+    """RANSAC homography reference -> query on putative correspondences; evidence in original pixels."""
+    n_matches = len(src_xy) if n_matches is None else n_matches
+    if len(src_xy) < MIN_MATCHES:
+        return Verification(matches=n_matches)
+    src = np.ascontiguousarray(src_xy, np.float32).reshape(-1, 1, 2)
+    dst = np.ascontiguousarray(dst_xy, np.float32).reshape(-1, 1, 2)
+    # RHO (PROSAC-based): ~0.1 ms here against ~17 ms for cv2.RANSAC in OpenCV 5, same inliers.
+    H, mask = cv2.findHomography(src, dst, cv2.RHO, RANSAC_PX, maxIters=max_iters, confidence=0.995)
+    if H is None or mask is None:
+        return Verification(matches=n_matches)
+    mask = mask.ravel().astype(bool)
+    n_in = int(mask.sum())
+    # Reject geometrically absurd homographies (mirror images, collapsed or exploded scale):
+    # random matches often reach a handful of "inliers" through such degenerate models.
+    a = H[:2, :2] / H[2, 2] if abs(H[2, 2]) > 1e-9 else H[:2, :2]
+    det = float(np.linalg.det(a))
+    if not (0.002 < det < 500):
+        return Verification(matches=n_matches)
+    if n_in < 4:
+        return Verification(inliers=n_in, matches=n_matches)
+    pin = src.reshape(-1, 2)[mask]
+    if True:
+        hull = cv2.convexHull(pin.astype(np.float32)).reshape(-1, 2)
+        area = cv2.contourArea(hull)
+        if area < 0.0005 * r_size[0] * r_size[1]:  # all inliers on one tiny spot: not an object match
+            return Verification(matches=n_matches)
+    w, h = r_size
+    corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)
+    qpoly = cv2.perspectiveTransform(corners, H).reshape(-1, 2) * q_to_orig
+    hull_o = hull * r_to_orig
+    bbox = [float(hull_o[:, 0].min()), float(hull_o[:, 1].min()), float(hull_o[:, 0].max()), float(hull_o[:, 1].max())]
+    return Verification(
+        inliers=n_in,
+        matches=n_matches,
+        ref_polygon=[[round(float(x), 1), round(float(y), 1)] for x, y in hull_o],
+        ref_bbox=[round(v, 1) for v in bbox],
+        query_polygon=[[round(float(x), 1), round(float(y), 1)] for x, y in qpoly],
+    )
