@@ -9,16 +9,18 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from turath.core import api_schema  # noqa: F401  (registers the bearer-token scheme)
 from turath.cases.api import router as cases_router
+from turath.core import api_schema  # noqa: F401  (registers the bearer-token scheme)
 from turath.core.agency_api import AgencyViewSet
 from turath.custody.api import router as custody_router
+from turath.heritage.api import router as heritage_router
 from turath.register.api.views import object_routes
 from turath.vocabulary.api import ConceptViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("concepts", ConceptViewSet, basename="concept")
 router.register("agencies", AgencyViewSet, basename="agency")
+router.registry.extend(heritage_router.registry)
 
 
 @extend_schema(exclude=True)

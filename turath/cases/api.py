@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from turath.core.api import Conflict
+from turath.core.api_schema import json_viewset
 from turath.register.models import CulturalObject
 
 from . import services
@@ -145,7 +146,9 @@ class CaseViewSet(viewsets.ViewSet):
         return Response([{"at": e.at, "kind": e.kind, "text": e.text} for e in services.timeline(request.user, case)])
 
 
+@json_viewset("reports")
 class ReportViewSet(CaseViewSet):
+    queryset = Report.objects.none()  # only tells the OpenAPI generator the id's type
     model = Report
     to_json = staticmethod(report_json)
 
@@ -176,7 +179,9 @@ class ReportViewSet(CaseViewSet):
         return Response(report_json(report, request.user))
 
 
+@json_viewset("seizures")
 class SeizureViewSet(CaseViewSet):
+    queryset = Seizure.objects.none()  # only tells the OpenAPI generator the id's type
     model = Seizure
     to_json = staticmethod(seizure_json)
 
@@ -234,7 +239,9 @@ class SeizureViewSet(CaseViewSet):
                          "decision": match.decision}, status=201)
 
 
+@json_viewset("restitution_cases")
 class RestitutionViewSet(CaseViewSet):
+    queryset = RestitutionCase.objects.none()  # only tells the OpenAPI generator the id's type
     model = RestitutionCase
     to_json = staticmethod(restitution_json)
 
@@ -268,8 +275,10 @@ class RestitutionViewSet(CaseViewSet):
         return Response(restitution_json(case, request.user), status=201)
 
 
+@json_viewset("alerts")
 class AlertViewSet(viewsets.ViewSet):
     """The agency's inbox: alerts sent to the user's agency only."""
+    queryset = Alert.objects.none()  # only tells the OpenAPI generator the id's type
 
     permission_classes = [permissions.IsAuthenticated]
 

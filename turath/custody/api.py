@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from turath.cases.api import domain_errors
+from turath.core.api_schema import json_viewset
 from turath.core.models import Agency
 from turath.register.models import CulturalObject
 
@@ -23,7 +24,9 @@ def facility_json(f):
             "locations": [{"id": loc.pk, "code": loc.code, "name": loc.name} for loc in f.locations.all()]}
 
 
+@json_viewset("facilities")
 class FacilityViewSet(viewsets.ViewSet):
+    queryset = StorageFacility.objects.none()  # only tells the OpenAPI generator the id's type
     permission_classes = [permissions.IsAuthenticated]
 
     def _get(self, pk):
@@ -62,6 +65,7 @@ def chain_json(user, obj):
                       for i in services.chain(user, obj)]}
 
 
+@json_viewset("custody")
 class CustodyViewSet(viewsets.ViewSet):
     """/custody/<record number>/: the chain; POST entry, move, condition, transfer, exit."""
 

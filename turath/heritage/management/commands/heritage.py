@@ -1,0 +1,44 @@
+"""`turath heritage import-unesco FILE [--partial] [--agency CODE]`: the heritage list's command-line tasks."""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from turath.core.context import acting_as
+from turath.core.models import Agency, AgencyKind
+from turath.heritage.unesco import import_unesco
+
+
+class Command(BaseCommand):
+    help = "Heritage list tasks: import-unesco FILE (CSV, or XLS when xlrd is installed)."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="task", required=True)
+        imp = sub.add_parser("import-unesco", help="Import the UNESCO World Heritage List export (whc-sites-*.csv).")
+        imp.add_argument("file")
+        imp.add_argument("--partial", action="store_true",
+                         help="write the good rows even if some rows have problems (they are still reported)")
+        imp.add_argument("--agency", help="code of the owning agency (default: the secretariat)")
+
+    def handle(self, *args, task, **opts):
+        if task == "import-unesco":
+            return self.import_unesco(opts["file"], opts["partial"], opts.get("agency"))
+        raise CommandError(f"unknown task {task}")
+
+    def import_unesco(self, path, partial, agency_code):
+        agencies = Agency.objects.filter(code=agency_code) if agency_code else \
+            Agency.objects.filter(kind=AgencyKind.SECRETARIAT).order_by("pk")
+        agency = agencies.first()
+        if agency is None:
+            raise CommandError("No owning agency: create the secretariat agency first or give --agency CODE.")
+        try:
+            with acting_as(None, via="cli"):
+                report = import_unesco(path, agency=agency, partial=partial)
+        except (OSError, ValueError) as exc:
+            raise CommandError(str(exc)) from None
+        for problem in report.problems:
+            self.stderr.write(f"problem: {problem}")
+        if not report.written:
+            raise CommandError(f"{len(report.problems)} problem(s) in {report.rows} rows: nothing imported "
+                               "(fix them, or use --partial to import the other rows).")
+        self.stdout.write(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
+                          f"{report.unchanged} unchanged, {len(report.problems)} with problems. "
+                          "Data: UNESCO World Heritage Centre.")

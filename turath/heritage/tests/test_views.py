@@ -1,0 +1,194 @@
+"""Public pages in three languages, sensitive locations, the GeoJSON feed, nomination pages and the API."""
+
+import datetime
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from turath.core.context import acting_as
+from turath.heritage import services
+from turath.heritage.models import Criterion, DangerListing, Inscription
+from turath.heritage.models import NominationState as S
+
+from .factories import organization_list, place, square, unesco_list
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """List-page totals are cached; row ids repeat between rolled-back tests, so start each test empty."""
+    cache.clear()
+
+
+@pytest.fixture
+def listed(users):
+    """Two places on the organization's final list (one sensitive, one in danger) and one preliminary."""
+    owner = users["eg_ministry_editor"]
+    citadel = place(owner)
+    tell = place(owner, name_en="Tell el-Dab'a", name_ar="تل الضبعة", name_fr="Tell el-Dab'a", lon=31.8213,
+                 lat=30.7871, boundary=square(31.8213, 30.7871, 0.003), sensitive=True, category="cultural")
+    ksar = place(users["ma_museum_editor"], name_en="Ksar of Ait-Ben-Haddou", name_ar="قصر آيت بن حدو",
+                 name_fr="Ksar d'Aït-Ben-Haddou", states=["MA"], lon=-7.129, lat=31.047,
+                 boundary=square(-7.129, 31.047, 0.004))
+    olist = organization_list()
+    crit = Criterion.objects.get(criteria_set=olist.criteria_set, code="(iv)")
+    for p, status in ((citadel, "final"), (tell, "final"), (ksar, "preliminary")):
+        Inscription.objects.create(place=p, heritage_list=olist, status=status, year=2024).criteria.set([crit])
+    DangerListing.objects.create(place=citadel, heritage_list=olist, year_in=2025, threats="Urban pressure")
+    return {"citadel": citadel, "tell": tell, "ksar": ksar}
+
+
+@pytest.mark.parametrize("lang,direction,word,heading", [
+    ("ar", "rtl", "قلعة صلاح الدين الأيوبي", "قائمة التراث المعرض للخطر"),
+    ("fr", "ltr", "Citadelle de Saladin", "Liste du patrimoine en péril"),
+    ("en", "ltr", "Citadel of Salah El-Din", "List of heritage in danger"),
+])
+def test_public_pages_in_three_languages(listed, lang, direction, word, heading):
+    """Needs compiled messages (make messages), as `make test` does."""
+    c = Client(HTTP_ACCEPT_LANGUAGE=lang)
+    for url in ("/heritage/", "/heritage/list/organization/", "/heritage/danger/",
+                f"/heritage/place/{listed['citadel'].pk}/", "/heritage/map/"):
+        r = c.get(url)
+        assert r.status_code == 200, url
+        html = r.content.decode()
+        assert f'lang="{lang}" dir="{direction}"' in html, url
+    assert word in c.get("/heritage/list/organization/").content.decode()
+    danger = c.get("/heritage/danger/").content.decode()
+    assert word in danger and heading in danger
+
+
+def test_browse_by_country_category_criterion(listed):
+    c = Client()
+    html = c.get("/heritage/list/organization/?status=preliminary").content.decode()
+    assert "Ksar of Ait-Ben-Haddou" in html and "Citadel" not in html
+    html = c.get("/heritage/list/organization/?country=MA").content.decode()
+    assert "Ksar" not in html and "Citadel" not in html  # the Ksar is only preliminary
+    html = c.get("/heritage/list/organization/?country=EG&criterion=(iv)&category=cultural").content.decode()
+    assert "Citadel of Salah El-Din" in html and "Tell el-Dab" in html
+    html = c.get("/heritage/list/organization/?criterion=(vii)").content.decode()
+    assert "Citadel" not in html
+    html = c.get("/heritage/danger/").content.decode()
+    assert "Citadel" in html and "Tell el-Dab" not in html
+    assert c.get("/heritage/list/unesco-whl/?status=preliminary").status_code == 404
+
+
+def test_sensitive_coordinates_only_for_the_owning_agency(listed, users):
+    tell = listed["tell"]
+    anon = Client()
+    page = anon.get(f"/heritage/place/{tell.pk}/").content.decode()
+    assert "30.7871" not in page and "31.8213" not in page and "30.75" in page and "generalised" in page
+    feed = anon.get("/heritage/places.geojson").json()
+    feature = next(f for f in feed["features"] if f["id"] == tell.pk)
+    assert feature["geometry"]["coordinates"] == [31.85, 30.75] and feature["properties"]["exact"] is False
+    assert "31.8213" not in json.dumps(feed)
+
+    other = Client()
+    other.force_login(users["ma_police_editor"])
+    assert "30.7871" not in other.get(f"/heritage/place/{tell.pk}/").content.decode()
+    api = other.get(f"/api/v1/heritage/places/{tell.pk}/").json()
+    assert api["location"] == {"lon": 31.85, "lat": 30.75, "exact": False} and api["boundary"] is None
+
+    owner = Client()
+    owner.force_login(users["eg_ministry_viewer"])
+    assert "30.7871" in owner.get(f"/heritage/place/{tell.pk}/").content.decode()
+    assert owner.get(f"/api/v1/heritage/places/{tell.pk}/").json()["location"]["exact"] is True
+
+
+def test_places_shared_with_the_agency_only_are_not_public(users):
+    owner = users["eg_ministry_editor"]
+    secret = place(owner, name_en="Unpublished shrine", name_ar="ضريح غير منشور", sharing="agency")
+    Inscription.objects.create(place=secret, heritage_list=organization_list(), status="preliminary")
+    assert Client().get(f"/heritage/place/{secret.pk}/").status_code == 404
+    assert "Unpublished shrine" not in Client().get("/heritage/list/organization/?status=preliminary").content.decode()
+    c = Client()
+    c.force_login(owner)
+    assert c.get(f"/heritage/place/{secret.pk}/").status_code == 200
+
+
+def test_unesco_attribution_is_displayed(users, agencies):
+    with acting_as(None, via="test"):
+        p = place(users["secretariat_editor"], name_en="Memphis and its Necropolis", name_fr="Memphis et sa nécropole",
+                  name_ar="", attribution="UNESCO World Heritage Centre")
+    Inscription.objects.create(place=p, heritage_list=unesco_list(), status="final", year=1979)
+    c = Client()
+    assert "UNESCO World Heritage Centre" in c.get("/heritage/list/unesco-whl/").content.decode()
+    assert "UNESCO World Heritage Centre" in c.get(f"/heritage/place/{p.pk}/").content.decode()
+    assert "UNESCO World Heritage Centre" in c.get("/heritage/").content.decode()
+    assert c.get("/heritage/places.geojson?list=unesco-whl").json()["attribution"] == "UNESCO World Heritage Centre"
+
+
+def test_nomination_page_shows_deadline_and_allowed_actions(users, actor):
+    ms = users["eg_ministry_contributor"]
+    p = place(ms)
+    with actor(ms):
+        n = services.create_preliminary_entry(ms, p, organization_list())
+    c = Client()
+    c.force_login(ms)
+    html = c.get(f"/heritage/nominations/{n.pk}/").content.decode()
+    assert 'id="next-deadline"' in html and "Nomination files due" in html
+    assert 'value="start_file"' in html and 'value="submit"' not in html
+    r = c.post(f"/heritage/nominations/{n.pk}/act/", {"action": "start_file"})
+    assert r.status_code == 302
+    n.refresh_from_db()
+    assert n.state == S.DRAFT
+    html = c.get(f"/heritage/nominations/{n.pk}/").content.decode()
+    assert "Still missing before submission" in html and "Management plan" in html
+    c.post(f"/heritage/nominations/{n.pk}/act/", {"action": "edit_sections", "section_description": "وصف"})
+    n.refresh_from_db()
+    assert n.sections["description"] == "وصف"
+    # The national commission may submit, but the file is incomplete: refused with the reasons, state unchanged.
+    admin = Client()
+    admin.force_login(users["eg_ministry_agency_admin"])
+    r = admin.post(f"/heritage/nominations/{n.pk}/act/", {"action": "submit"}, follow=True)
+    assert "Section missing" in r.content.decode()
+    n.refresh_from_db()
+    assert n.state == S.DRAFT
+    # Other states, the secretariat (a draft) and the public do not see the file at all.
+    for user in (users["ma_museum_agency_admin"], users["secretariat_admin"]):
+        other = Client()
+        other.force_login(user)
+        assert other.get(f"/heritage/nominations/{n.pk}/").status_code == 404
+        assert other.post(f"/heritage/nominations/{n.pk}/act/", {"action": "submit"}).status_code == 404
+    assert Client().get(f"/heritage/nominations/{n.pk}/").status_code == 302  # to the login page
+
+
+def test_api_in_area_and_incident(listed, users):
+    c = Client()
+    area = {"type": "Polygon", "coordinates": [[[31, 29.5], [32.5, 29.5], [32.5, 31.5], [31, 31.5], [31, 29.5]]]}
+    r = c.post("/api/v1/heritage/places/in-area/", {"geometry": area}, content_type="application/json")
+    assert r.status_code == 200
+    body = r.json()
+    names = {row["name"] for row in body["results"]}
+    assert names == {"Citadel of Salah El-Din", "Tell el-Dab'a"}
+    assert next(row for row in body["results"] if row["name"].startswith("Citadel"))["in_danger"] is True
+    r = c.post("/api/v1/heritage/places/in-area/", {"geometry": {"type": "Point", "coordinates": [1, 2]}},
+               content_type="application/json")
+    assert r.status_code == 400 and "geometry" in r.json()["errors"]
+    assert c.post("/api/v1/heritage/incidents/", {}, content_type="application/json").status_code in (401, 403)
+    c.force_login(users["eg_ministry_editor"])
+    r = c.post("/api/v1/heritage/incidents/", {"geometry": area, "kind": "flood", "title": "فيضان النيل — crue",
+                                               "within_km": 5}, content_type="application/json")
+    assert r.status_code == 201
+    assert set(r.json()["places"]) == {listed["citadel"].pk, listed["tell"].pk}
+
+
+def test_api_nomination_transition(users, actor):
+    ms = users["eg_ministry_contributor"]
+    p = place(ms)
+    with actor(ms):
+        n = services.create_preliminary_entry(ms, p, organization_list(), today=datetime.date(2026, 1, 10))
+    c = Client()
+    c.force_login(users["ma_museum_agency_admin"])
+    assert c.get(f"/api/v1/heritage/nominations/{n.pk}/").status_code == 404
+    c.force_login(ms)
+    r = c.post(f"/api/v1/heritage/nominations/{n.pk}/transition/", {"action": "submit"},
+               content_type="application/json")
+    assert r.status_code == 400
+    r = c.post(f"/api/v1/heritage/nominations/{n.pk}/transition/", {"action": "start_file"},
+               content_type="application/json")
+    assert r.status_code == 200 and r.json()["state"] == "draft"
+    assert "section:description" in r.json()["missing"]
+    r = c.post(f"/api/v1/heritage/nominations/{n.pk}/transition/", {"action": "submit"},
+               content_type="application/json")
+    assert r.status_code == 403  # a contributor is not the national commission

@@ -1,0 +1,18 @@
+"""The heritage list: places and intangible elements, nominations, decisions, the list in danger."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "heritage"
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("list/<slug:key>/", views.place_list, name="list"),
+    path("danger/", views.danger_list, name="danger"),
+    path("place/<int:pk>/", views.place_detail, name="place"),
+    path("places.geojson", views.places_geojson, name="geojson"),
+    path("map/", views.map_page, name="map"),
+    path("nominations/", views.nomination_list, name="nominations"),
+    path("nominations/<int:pk>/", views.nomination_detail, name="nomination"),
+    path("nominations/<int:pk>/act/", views.nomination_act, name="nomination-act"),
+]
