@@ -111,7 +111,10 @@ else:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": VAR_DIR / "turath.sqlite3",
             # WAL lets readers proceed during an import; busy timeout avoids spurious "locked" errors.
-            "OPTIONS": {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
+            # IMMEDIATE: a request that will write takes the write lock when its transaction starts,
+            # instead of failing with "database is locked" when the job worker writes meanwhile.
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     }
 

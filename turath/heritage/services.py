@@ -25,6 +25,7 @@ from .models import (
     AttachmentKind,
     CalendarDeadline,
     Category,
+    DangerListing,
     Decision,
     EvaluationReport,
     EvaluatorAssignment,
@@ -34,6 +35,7 @@ from .models import (
     Inscription,
     InscriptionStatus,
     Nomination,
+    NominationAttachment,
     NominationEvent,
     PlaceState,
 )
@@ -627,3 +629,50 @@ def add_conservation_report(user, place, *, year: int, threats: str, summary: di
                                                           threats=threats, summary=summary or {})
         audit.record("heritage.soc.create", report, after={"year": year})
     return report
+
+
+# --- Attachments and the list in danger ---------------------------------------------------------
+
+
+def add_attachment(user, n: Nomination, kind: str, title: str, upload) -> NominationAttachment:
+    """Add a required document (maps, photographs, legal texts…) to a file in preparation."""
+    if n.state != S.DRAFT or not _member_state(user, n):
+        raise PermissionError(_("Only the member state edits its file while in preparation."))
+    errors = {}
+    if kind not in AttachmentKind.values:
+        errors["kind"] = [_("Choose the kind of document.")]
+    if upload is None:
+        errors["file"] = [_("Choose a file to upload.")]
+    if errors:
+        raise RecordInvalid(errors=errors)
+    with transaction.atomic():
+        attachment = NominationAttachment.objects.create(nomination=n, kind=kind, title=title.strip() or upload.name,
+                                                         file=upload)
+        audit.record("heritage.nomination.attach", n, after={"kind": kind, "title": attachment.title})
+    return attachment
+
+
+def may_list_in_danger(user) -> bool:
+    return is_secretariat(user) and user.has_role(Role.EDITOR)
+
+
+def enter_danger_list(user, place: HeritagePlace, threats: str, corrective_measures: str = "",
+                      desired_state: str = "", today: datetime.date | None = None) -> DangerListing:
+    """The secretariat enters an inscribed place on the list in danger."""
+    if not may_list_in_danger(user):
+        raise PermissionError(_("Only the secretariat enters places on the list in danger."))
+    inscription = place.inscriptions.filter(status=InscriptionStatus.FINAL).select_related("heritage_list").first()
+    if inscription is None or is_currently_in_danger(place):
+        raise TransitionNotAllowed(_("Only an inscribed place not already in danger can be entered on the list "
+                                     "in danger."))
+    if not threats.strip():
+        raise RecordInvalid(errors={"threats": [_("Say what threatens the place.")]})
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        listing = DangerListing.objects.create(
+            place=place, heritage_list=inscription.heritage_list, year_in=today.year, date_in=today,
+            threats=threats.strip(), corrective_measures=corrective_measures.strip(),
+            desired_state=desired_state.strip())
+        audit.record("heritage.danger.enter", place, after={"list": inscription.heritage_list.key,
+                                                            "year_in": listing.year_in})
+    return listing

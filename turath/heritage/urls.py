@@ -12,7 +12,9 @@ urlpatterns = [
     path("place/<int:pk>/", views.place_detail, name="place"),
     path("places.geojson", views.places_geojson, name="geojson"),
     path("map/", views.map_page, name="map"),
+    path("place/<int:pk>/danger/", views.place_danger, name="place-danger"),
     path("nominations/", views.nomination_list, name="nominations"),
+    path("nominations/preliminary/", views.preliminary_entry, name="preliminary-entry"),
     path("nominations/<int:pk>/", views.nomination_detail, name="nomination"),
     path("nominations/<int:pk>/act/", views.nomination_act, name="nomination-act"),
 ]

@@ -22,11 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from turath.core.countries import country_name
+from turath.core.models import Role
 from turath.core.multilingual import show
 
 from . import geo, services
 from .configuration import UNESCO_ATTRIBUTION
 from .models import (
+    AttachmentKind,
     Category,
     Criterion,
     DangerListing,
@@ -206,11 +208,14 @@ def place_detail(request, pk):
     } for i in place.inscriptions.all()]
     incidents = Incident.objects.restrict(request.user).filter(places=place)
     feature = services.geojson_feature(request.user, place, lang)
+    in_danger = services.is_currently_in_danger(place)
     return render(request, "heritage/place_detail.html", {
         "nav": "heritage", "place": place, "name": place.name(lang), "loc": loc,
         "states": [(s.country, country_name(s.country, lang)) for s in place.states.all()],
         "inscriptions": inscriptions, "danger": place.danger_listings.all(),
-        "in_danger": services.is_currently_in_danger(place),
+        "in_danger": in_danger,
+        "may_list_in_danger": not in_danger and services.may_list_in_danger(request.user) and any(
+            i.status == InscriptionStatus.FINAL for i in place.inscriptions.all()),
         "texts": [(label, show(value, lang)) for label, value in (
             (_("Description"), place.description), (_("Statement of outstanding value"), place.outstanding_value),
             (_("Integrity"), place.integrity), (_("Authenticity"), place.authenticity),
@@ -219,6 +224,25 @@ def place_detail(request, pk):
         "incidents": incidents, "feature_json": json.dumps(feature) if feature else "",
         "boundary_json": loc.boundary or "",
     })
+
+
+@login_required
+@require_POST
+def place_danger(request, pk):
+    """The secretariat enters an inscribed place on the list in danger, with threats and corrective measures."""
+    place = HeritagePlace.objects.get_visible_or_404(request.user, pk=pk)
+    try:
+        services.enter_danger_list(request.user, place, request.POST.get("threats", ""),
+                                   request.POST.get("corrective_measures", ""), request.POST.get("desired_state", ""))
+    except services.RecordInvalid as exc:
+        for field_errors in exc.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+    except (services.TransitionNotAllowed, PermissionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Entered on the list in danger."))
+    return redirect("heritage:place", pk=place.pk)
 
 
 @require_GET
@@ -254,7 +278,45 @@ def nomination_list(request):
     qs = Nomination.objects.restrict(request.user).select_related("place", "heritage_list", "owning_agency")
     today = timezone.localdate()
     rows = [{"n": n, "name": n.place.name(lang), "deadline": services.next_deadline(n, today)} for n in qs]
-    return render(request, "heritage/nomination_list.html", {"nav": "heritage", "rows": rows})
+    return render(request, "heritage/nomination_list.html", {"nav": "heritage", "rows": rows,
+                                                             "entry_forms": _preliminary_entry_forms(request.user, lang)})
+
+
+def _preliminary_entry_forms(user, lang) -> list[dict]:
+    """For a member state's heritage agency: its own places not yet proposed for each list that takes nominations."""
+    if user.agency_id is None or not user.has_role(Role.CONTRIBUTOR) or services.is_secretariat(user):
+        return []
+    forms = []
+    for hlist in HeritageList.objects.filter(accepts_nominations=True, has_preliminary=True):
+        places = HeritagePlace.objects.filter(owning_agency_id=user.agency_id).exclude(
+            nominations__heritage_list=hlist)
+        if places:
+            forms.append({"list": hlist, "name": hlist.name(lang),
+                          "places": [(p.pk, p.name(lang)) for p in _ordered_by_name(places, lang)],
+                          "criteria": [(c.code, c.text(lang)) for c in hlist.criteria_set.criteria.filter(active=True)]})
+    return forms
+
+
+@login_required
+@require_POST
+def preliminary_entry(request):
+    """The member state enters one of its places on a list's preliminary list: the first step of a nomination."""
+    hlist = get_object_or_404(HeritageList, key=request.POST.get("list", ""))
+    place = get_object_or_404(HeritagePlace, pk=request.POST.get("place") or 0, owning_agency_id=request.user.agency_id)
+    criteria = list(Criterion.objects.filter(criteria_set=hlist.criteria_set,
+                                             code__in=request.POST.getlist("criteria")))
+    try:
+        n = services.create_preliminary_entry(request.user, place, hlist, criteria=criteria)
+    except services.RecordInvalid as exc:
+        for field_errors in exc.errors.values():
+            for message in field_errors:
+                messages.error(request, message)
+    except (services.TransitionNotAllowed, PermissionError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Entered on the preliminary list."))
+        return redirect("heritage:nomination", pk=n.pk)
+    return redirect("heritage:nominations")
 
 
 @login_required
@@ -276,6 +338,7 @@ def nomination_detail(request, pk):
         "may_report": n.state == "evaluation" and assignment is not None and assignment.may_evaluate,
         "may_edit": n.state == "draft" and services._member_state(request.user, n),
         "reports": n.reports.select_related("evaluator"), "requests": n.information_requests.all(),
+        "attachments": n.attachments.all(), "attachment_kinds": AttachmentKind.choices,
     })
 
 
@@ -286,7 +349,9 @@ def nomination_act(request, pk):
     n = Nomination.objects.get_visible_or_404(request.user, pk=pk)
     action, post, user = request.POST.get("action", ""), request.POST, request.user
     try:
-        if action == "edit_sections":
+        if action == "attach":
+            services.add_attachment(user, n, post.get("kind", ""), post.get("title", ""), request.FILES.get("file"))
+        elif action == "edit_sections":
             services.update_sections(user, n, {k: post.get(f"section_{k}", "") for k in services.SECTIONS
                                                if f"section_{k}" in post})
         elif action == "assign":

@@ -1,3 +1,4 @@
+import signal
 import subprocess
 import sys
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
         if not no_worker:
             # Jobs queue in the database; one worker process beside the web server runs them.
             worker = subprocess.Popen([sys.executable, "-m", "turath.cli", "db_worker", "--interval", "2"])
+        # SIGTERM (how services and tests stop a server) must unwind through `finally` so the
+        # worker is stopped with the server, not left behind.
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         self.stdout.write(f"Turath is listening on http://{host}:{port}/ (Ctrl-C to stop)")
         try:
             serve(application, host=host, port=port, threads=threads, ident="turath",
@@ -34,4 +38,8 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 worker.terminate()
-                worker.wait(timeout=10)
+                try:
+                    worker.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    worker.kill()  # it finishes the job in hand on SIGTERM; do not wait longer
+                    worker.wait()
