@@ -4,8 +4,15 @@ No Django here: the web app calls this package; this package never calls the app
 """
 
 from .engine import Candidate, Engine, Fingerprint, QueryResult, default_group, fingerprint
-from .errors import (BadImageError, BlankImageError, DecompressionBombError, EngineError, IndexCorruptError,
-                     IndexMissingError, KeyNotFoundError)
+from .errors import (
+                     BadImageError,
+                     BlankImageError,
+                     DecompressionBombError,
+                     EngineError,
+                     IndexCorruptError,
+                     IndexMissingError,
+                     KeyNotFoundError,
+)
 from .imaging import load_image
 from .text import normalize, script_of, tokens
 

@@ -19,9 +19,10 @@ import os
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 
@@ -36,9 +37,10 @@ DB_NAME = "engine.sqlite3"
 SHARD_BYTES = 512 * 1024 * 1024
 REC = 32 + 8 + 2  # bytes per keypoint in a shard record
 SHORTLIST = 30  # candidates that get the cheap RANSAC on word matches (~1-2 ms each)
-REFINE = 4  # of those, how many get full descriptor matching (~20 ms each)
-PDQ_NEAR = 70
-HE_THRESHOLD = 56  # max Hamming distance (of 256 bits) for a word match to vote in the shortlist  # Hamming distance (of 256) under which a PDQ neighbour joins the shortlist
+REFINE = 3  # of those, how many get full descriptor matching (~10-15 ms each) ...
+REFINE_TOP = 4  # ... plus the first few of the shortlist order, whatever stage A said
+PDQ_NEAR = 70  # Hamming distance (of 256) under which a PDQ neighbour joins the shortlist
+HE_THRESHOLD = 64  # max Hamming distance (of 256 bits) for a word match to vote in the shortlist
 CALIBRATION_FILE = os.path.join(os.path.dirname(__file__), "data", "calibration.json")
 
 _DEFAULT_CAL = {
@@ -193,7 +195,7 @@ class Engine:
     # ------------------------------------------------------------ lifecycle
 
     @classmethod
-    def open(cls, path: str, concepts: textmod.ConceptHook = None, create: bool = False, repair: bool = False) -> "Engine":
+    def open(cls, path: str, concepts: textmod.ConceptHook = None, create: bool = False, repair: bool = False) -> Engine:
         """Open an index. ``create=True`` makes an empty one if none exists; ``repair=True``
         rebuilds damaged or missing derived files (inverted file, faiss indexes) from the database."""
         if create and not os.path.exists(os.path.join(path, DB_NAME)):
@@ -208,7 +210,7 @@ class Engine:
         return cls(path, concepts)
 
     @classmethod
-    def create(cls, path: str, concepts: textmod.ConceptHook = None) -> "Engine":
+    def create(cls, path: str, concepts: textmod.ConceptHook = None) -> Engine:
         return cls(path, concepts, _create=True)
 
     def _open_for_repair(self, path, concepts):
@@ -335,7 +337,7 @@ class Engine:
                     or self._bow["des"].shape != (len(self._bow["rows"]), 32)
                     or self._bow["xy"].shape != (len(self._bow["rows"]), 2)):
                 raise IndexCorruptError(f"{self.path}: inverted file is inconsistent; open with repair=True to rebuild it")
-            self._bow["idf"] = np.asarray(self._bow["idf"])
+            self._bow = {k: np.asarray(v).view(np.ndarray) for k, v in self._bow.items()}
         self._built = built
         # Images added since the last inverted-file build are scored from memory (the "delta").
         self._delta: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -466,10 +468,6 @@ class Engine:
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.float32))
         if len(qwords) == 0:
             return [], empty
-        order = np.argsort(qwords, kind="stable")
-        qw_sorted = qwords[order]
-        starts = np.r_[0, np.flatnonzero(np.diff(qw_sorted)) + 1]
-        ends = np.r_[starts[1:], len(qw_sorted)]
         n_img = max(1, int(self._live.sum()))
         sources = []
         if self._bow is not None:
@@ -478,30 +476,46 @@ class Engine:
         if self._delta:
             sources.append(self._delta_postings())
         pr, pq, pxy = [], [], []
+        qwords = qwords.astype(np.int64)
         for ip, rows, des, xys, idf in sources:
-            seg_r, seg_w = [], []
-            for a, e in zip(starts, ends):
-                w = int(qw_sorted[a])
-                lo, hi = int(ip[w]), int(ip[w + 1])
-                if hi == lo or hi - lo > 4 * n_img:  # stop word: costly and uninformative
-                    continue
-                qidx = order[a:e]
-                pd = np.asarray(des[lo:hi])  # (L, 32)
-                dm = np.bitwise_count(qdes[qidx][:, None, :] ^ pd[None, :, :]).sum(-1, dtype=np.int32)
-                am = dm.argmin(0)
-                d = dm[am, np.arange(len(am))]
+            lo = np.asarray(ip)[qwords]
+            ln = np.asarray(ip)[qwords + 1] - lo
+            ln[ln > 4 * n_img] = 0  # stop words: costly and uninformative
+            # query keypoints grouped by word, so each word's pairs fall in one chunk
+            qidx = np.flatnonzero(ln)
+            qidx = qidx[np.argsort(qwords[qidx], kind="stable")]
+            # every (query keypoint, posting of its word) pair, in chunks of about 1M pairs
+            cum = np.cumsum(ln[qidx])
+            start = 0
+            while start < len(qidx):
+                base = cum[start - 1] if start else 0
+                stop = int(np.searchsorted(cum, base + 1_000_000, side="right"))
+                stop = max(stop, start + 1)
+                while stop < len(qidx) and qwords[qidx[stop]] == qwords[qidx[stop - 1]]:
+                    stop += 1  # never split a word between chunks
+                js = qidx[start:stop]
+                L = ln[js]
+                jrep = np.repeat(js, L)
+                offs = np.arange(len(jrep)) - np.repeat(np.cumsum(L) - L, L)
+                post = np.repeat(lo[js], L) + offs
+                d = np.bitwise_count(qdes[jrep] ^ des[post]).sum(1, dtype=np.int32)
                 ok = np.flatnonzero(d <= HE_THRESHOLD)
                 if len(ok):
-                    r = np.asarray(rows[lo:hi])[ok]
-                    seg_r.append(r)
-                    seg_w.append(float(idf[w]) ** 2 * np.exp(-((d[ok] / 24.0) ** 2)))
+                    # one pair per posting: its closest query descriptor. Several query keypoints
+                    # (the same corner at several pyramid levels, a repetitive texture) would
+                    # otherwise vote, and pair, many times for one reference keypoint.
+                    o = ok[np.lexsort((d[ok], post[ok]))]
+                    first = np.r_[True, post[o][1:] != post[o][:-1]]
+                    ok = o[first]
+                    po = post[ok]
+                    r = rows[po]
+                    wts = idf[qwords[jrep[ok]]].astype(np.float64) ** 2 * np.exp(-((d[ok] / 24.0) ** 2))
+                    sc = np.bincount(r, weights=wts, minlength=len(scores))
+                    scores[: len(sc)] += sc[: len(scores)]
                     pr.append(r)
-                    pq.append(qidx[am[ok]])
-                    pxy.append(np.asarray(xys[lo:hi])[ok])
-            if seg_r:
-                r = np.concatenate(seg_r)
-                sc = np.bincount(r, weights=np.concatenate(seg_w), minlength=len(scores))
-                scores[: len(sc)] += sc[: len(scores)]
+                    pq.append(jrep[ok])
+                    pxy.append(xys[po])
+                start = stop
         # normalise by the reference's feature count (sqrt: a mild penalty for busy references)
         nk = np.ones(len(scores))
         if self._bow is not None:
@@ -747,7 +761,9 @@ class Engine:
     def stats(self) -> dict:
         size = sum(os.path.getsize(os.path.join(self.path, f)) for f in os.listdir(self.path))
         return {"images": len(self), "texts": len(self._text_rows), "bytes_on_disk": size,
-                "pending_delta": len(self._delta), "embeddings": textmod.embedder().available}
+                "pending_delta": len(self._delta),
+                # without loading the model just to report on it: None = not loaded yet
+                "embeddings": (textmod.embedder()._model is not None) if textmod.embedder()._tried else None}
 
     def keys(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT key FROM images UNION SELECT key FROM texts")]
@@ -782,8 +798,8 @@ class Engine:
         if emb.available and self._temb.ntotal:
             q = emb.query(text)
             k = min(self._temb.ntotal, 200)
-            D, I = self._temb.search(q.reshape(1, -1), k)
-            sem = {int(i): float(d) for d, i in zip(D[0], I[0]) if i >= 0}
+            D, Idx = self._temb.search(q.reshape(1, -1), k)
+            sem = {int(i): float(d) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0}
         elif not emb.available:
             flags.append("text:lexical_only")
         sc = self.cal.get("semantic", {"lo": 0.80, "hi": 0.92})
@@ -839,8 +855,8 @@ class Engine:
                 short, pairs = self._bow_scores(qwords, qf.des, 400)
                 pdq, _q = pdq_hash(img)
                 if self._pdq.ntotal:
-                    D, I = self._pdq.search(pdq.reshape(1, 32), min(10, self._pdq.ntotal))
-                    near = [(int(i), int(d)) for d, i in zip(D[0], I[0]) if i >= 0 and d <= PDQ_NEAR]
+                    D, Idx = self._pdq.search(pdq.reshape(1, 32), min(10, self._pdq.ntotal))
+                    near = [(int(i), int(d)) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0 and d <= PDQ_NEAR]
                 else:
                     near = []
                 order = [i for i, _ in near] + [i for i, _ in short]
@@ -851,11 +867,9 @@ class Engine:
             if text and text.strip():
                 tscores, tflags = self._text_scores(text, concepts)
                 flags.extend(tflags)
-            elif text is not None and images:
-                pass
             # --- group and fuse
             groups: dict[str, dict] = {}
-            for iid, ev in per_image.items():
+            for ev in per_image.values():
                 g = ev["group"] if group else ev["key"]
                 cur = groups.get(g)
                 if cur is None or ev["inliers"] > cur["img"]["inliers"]:
@@ -948,10 +962,15 @@ class Engine:
             key, grp, meta, sid, off, n, fw, fh, scale = row
             a, b = np.searchsorted(pr_s, iid), np.searchsorted(pr_s, iid, side="right")
             sel = srt[a:b]
-            v = ransac(pxy[sel], qf.xy[pq[sel]], (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig, max_iters=500)
+            v = ransac(pxy[sel], qf.xy[pq[sel]], (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig, max_iters=2000)
             results[iid] = v
         # stage B on the most promising few
+        # Stage A is noisy (few true word matches under blur/clutter), so the best few by the
+        # shortlist score are refined as well as the best few by stage-A inliers.
         best = sorted(results, key=lambda i: -results[i].inliers)[:REFINE]
+        for iid, _row in chosen[:REFINE_TOP]:
+            if iid not in best:
+                best.append(iid)
         rows = dict(chosen)
         for iid in best:
             key, grp, meta, sid, off, n, fw, fh, scale = rows[iid]

@@ -84,7 +84,7 @@ def _spread(kps, n, w, h, grid=8):
     rank_in_cell = np.empty(len(kps), int)
     sc = cell[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sc)) + 1]
-    for a, b in zip(starts, np.r_[starts[1:], len(sc)]):
+    for a, b in zip(starts, np.r_[starts[1:], len(sc)], strict=True):
         rank_in_cell[order[a:b]] = np.arange(b - a)
     quota = max(1, n // (grid * grid))
     first = np.flatnonzero(rank_in_cell < quota)

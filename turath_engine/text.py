@@ -12,7 +12,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
-from typing import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 

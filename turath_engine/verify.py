@@ -49,7 +49,7 @@ def verify(q_xy, q_des, r_xy, r_des, r_size, r_to_orig: float, q_to_orig: float)
     pairs.sort(key=lambda p: p[2])
     seen = set()
     uniq = []
-    for r, q, d in pairs:
+    for r, q, _d in pairs:
         if q not in seen:
             seen.add(q)
             uniq.append((r, q))
@@ -73,7 +73,11 @@ def ransac(src_xy, dst_xy, r_size, r_to_orig: float, q_to_orig: float, n_matches
     if H is None or mask is None:
         return Verification(matches=n_matches)
     mask = mask.ravel().astype(bool)
-    n_in = int(mask.sum())
+    # Count distinct locations, not pairs: ORB finds one corner at several pyramid levels, and a
+    # cluster of duplicates must not look like many independent agreeing matches.
+    s_in = np.round(src.reshape(-1, 2)[mask] / 3.0)
+    d_in = np.round(dst.reshape(-1, 2)[mask] / 3.0)
+    n_in = min(len(np.unique(s_in, axis=0)), len(np.unique(d_in, axis=0))) if mask.any() else 0
     # Reject geometrically absurd homographies (mirror images, collapsed or exploded scale):
     # random matches often reach a handful of "inliers" through such degenerate models.
     a = H[:2, :2] / H[2, 2] if abs(H[2, 2]) > 1e-9 else H[:2, :2]

@@ -329,7 +329,15 @@ def test_check_an_object_with_a_photo(server, browser):  # noqa: F811
     submit(page, "form.check-form button[type=submit]")
     first = page.locator("ol.candidates li.candidate").first
     assert "EG-MOA-2026-0200" in first.locator("h3").inner_text()
-    assert page.evaluate("document.querySelector('figure.matched img').naturalWidth") > 0
+    # The register photo sits in an SVG <image> with the matched region outlined over it.
+    assert first.locator("figure.matched svg polygon.region").count() == 1
+    loaded_width = page.evaluate("""() => new Promise(done => {
+        const img = new Image();
+        img.onload = () => done(img.naturalWidth);
+        img.onerror = () => done(0);
+        img.src = document.querySelector('figure.matched svg image').getAttribute('href');
+    })""")
+    assert loaded_width > 0
     shot(page, "check-fr-result")
     context.close()
 
