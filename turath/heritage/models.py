@@ -165,7 +165,7 @@ class PlaceState(models.Model):
     """A member state a place lies in; several for a transboundary property."""
 
     place = models.ForeignKey(HeritagePlace, on_delete=models.CASCADE, related_name="states")
-    country = models.CharField(_("state"), max_length=2, db_index=True)
+    country = models.CharField(_("member state"), max_length=2, db_index=True)
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -215,6 +215,7 @@ class DangerListing(models.Model):
     threats = models.TextField(_("threats"), blank=True)
     corrective_measures = models.TextField(_("corrective measures"), blank=True)
     desired_state = models.TextField(_("desired state of conservation for removal"), blank=True)
+    removal_decision = models.TextField(_("decision on removal"), blank=True)
 
     class Meta:
         ordering = ["place", "year_in"]

@@ -668,6 +668,10 @@ def enter_danger_list(user, place: HeritagePlace, threats: str, corrective_measu
     if not threats.strip():
         raise RecordInvalid(errors={"threats": [_("Say what threatens the place.")]})
     today = today or timezone.localdate()
+    if place.danger_listings.filter(heritage_list=inscription.heritage_list, year_in=today.year).exists():
+        # One period per place, list and year (as the committee records it): re-entering a place
+        # removed earlier the same year reopens nothing silently.
+        raise TransitionNotAllowed(_("This place already has a period on the list in danger starting this year."))
     with transaction.atomic():
         listing = DangerListing.objects.create(
             place=place, heritage_list=inscription.heritage_list, year_in=today.year, date_in=today,
@@ -675,4 +679,29 @@ def enter_danger_list(user, place: HeritagePlace, threats: str, corrective_measu
             desired_state=desired_state.strip())
         audit.record("heritage.danger.enter", place, after={"list": inscription.heritage_list.key,
                                                             "year_in": listing.year_in})
+    return listing
+
+
+def leave_danger_list(user, place: HeritagePlace, decision: str, today: datetime.date | None = None) -> DangerListing:
+    """The committee removes a place from the list in danger: its current period gets its date out.
+
+    The period stays (the history of the list in danger is never rewritten); re-entering later opens
+    a new one."""
+    if not may_list_in_danger(user):
+        raise PermissionError(_("Only the secretariat records a removal from the list in danger."))
+    listing = place.danger_listings.filter(year_out__isnull=True).first()
+    if listing is None:
+        raise TransitionNotAllowed(_("This place is not on the list in danger."))
+    if not decision.strip():
+        raise RecordInvalid(errors={"decision": [_("Give the committee's decision on the removal.")]})
+    today = today or timezone.localdate()
+    if listing.date_in and today < listing.date_in:
+        raise RecordInvalid(errors={"date_out": [_("A place cannot leave the list before it entered it.")]})
+    with transaction.atomic():
+        listing.year_out, listing.date_out = today.year, today
+        listing.removal_decision = decision.strip()
+        listing.save(update_fields=["year_out", "date_out", "removal_decision"])
+        audit.record("heritage.danger.leave", place, before={"year_in": listing.year_in, "year_out": None},
+                     after={"year_in": listing.year_in, "year_out": listing.year_out,
+                            "decision": listing.removal_decision})
     return listing

@@ -214,6 +214,7 @@ def place_detail(request, pk):
         "states": [(s.country, country_name(s.country, lang)) for s in place.states.all()],
         "inscriptions": inscriptions, "danger": place.danger_listings.all(),
         "in_danger": in_danger,
+        "may_remove_from_danger": in_danger and services.may_list_in_danger(request.user),
         "may_list_in_danger": not in_danger and services.may_list_in_danger(request.user) and any(
             i.status == InscriptionStatus.FINAL for i in place.inscriptions.all()),
         "texts": [(label, show(value, lang)) for label, value in (
@@ -231,9 +232,14 @@ def place_detail(request, pk):
 def place_danger(request, pk):
     """The secretariat enters an inscribed place on the list in danger, with threats and corrective measures."""
     place = HeritagePlace.objects.get_visible_or_404(request.user, pk=pk)
+    leaving = request.POST.get("action") == "leave"
     try:
-        services.enter_danger_list(request.user, place, request.POST.get("threats", ""),
-                                   request.POST.get("corrective_measures", ""), request.POST.get("desired_state", ""))
+        if leaving:
+            services.leave_danger_list(request.user, place, request.POST.get("decision", ""))
+        else:
+            services.enter_danger_list(request.user, place, request.POST.get("threats", ""),
+                                       request.POST.get("corrective_measures", ""),
+                                       request.POST.get("desired_state", ""))
     except services.RecordInvalid as exc:
         for field_errors in exc.errors.values():
             for message in field_errors:
@@ -241,7 +247,7 @@ def place_danger(request, pk):
     except (services.TransitionNotAllowed, PermissionError) as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Entered on the list in danger."))
+        messages.success(request, _("Removed from the list in danger.") if leaving else _("Entered on the list in danger."))
     return redirect("heritage:place", pk=place.pk)
 
 

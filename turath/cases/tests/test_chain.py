@@ -16,6 +16,7 @@ from turath.cases.models import Alert, Report, ReportState, RestitutionCase, Sei
 from turath.core.models import ApiToken
 from turath.custody import services as custody
 from turath.custody.models import Holding, Location, Movement, ObjectEntry, StorageFacility
+from turath.register import exporter
 from turath.register import services as register
 from turath.register.models import CulturalObject, ObjectStatus
 
@@ -343,10 +344,21 @@ def test_state_b_never_sees_state_a_unpublished_report_or_custody(world, client)
     assert not StorageFacility.objects.restrict(eg_customs).exists()
     assert not Location.objects.restrict(eg_customs).filter(pk=loc.pk).exists()
     assert not services.inbox(ma).exists() and not Alert.objects.exists()
+    assert mail.outbox == []  # nothing is e-mailed before the owning agency validates
+    # The objects of the unpublished report are in no export or API answer of state B either.
+    out = io.StringIO()
+    exporter.export(ma, "json", out)
+    assert "EG-MOA-2024-0118" not in out.getvalue() and "EG-MOA-2024-0117" not in out.getvalue()
     client.force_login(ma)
     assert client.get(f"/cases/reports/{report.pk}/").status_code == 404
+    assert client.get("/objects/EG-MOA-2024-0118/").status_code == 404
+    assert client.get("/api/v1/objects/EG-MOA-2024-0118/").status_code == 404
     client.force_login(eg_customs)
     assert "rabat" not in client.get("/custody/").content.decode().lower()
+    # ... while the owning state reaches the same addresses (so the 404s above are the filter's doing).
+    client.force_login(users["eg_ministry_editor"])
+    assert client.get("/objects/EG-MOA-2024-0118/").status_code == 200
+    assert client.get("/api/v1/objects/EG-MOA-2024-0118/").status_code == 200
 
 
 def test_journal_attachment_assignment(world):

@@ -192,3 +192,36 @@ def test_api_nomination_transition(users, actor):
     r = c.post(f"/api/v1/heritage/nominations/{n.pk}/transition/", {"action": "submit"},
                content_type="application/json")
     assert r.status_code == 403  # a contributor is not the national commission
+
+
+def test_removal_from_the_list_in_danger_keeps_the_period(listed, users, actor):
+    """The committee's removal closes the current period (date out, decision); the history stays and
+    the place can be listed again later as a new period."""
+    citadel = listed["citadel"]
+    secretariat, owner = users["secretariat_editor"], users["eg_ministry_editor"]
+    web = Client()
+    web.force_login(owner)  # a member state's editor may not take its own place off the list
+    web.post(f"/heritage/place/{citadel.pk}/danger/", {"action": "leave", "decision": "43 COM 7A.1"})
+    assert services.is_currently_in_danger(citadel)
+    web.force_login(secretariat)
+    page = web.get(f"/heritage/place/{citadel.pk}/").content.decode()
+    assert 'id="danger-exit-form"' in page and 'id="danger-form"' not in page
+    web.post(f"/heritage/place/{citadel.pk}/danger/", {"action": "leave", "decision": "  "})
+    assert services.is_currently_in_danger(citadel)  # a removal needs the committee's decision
+    web.post(f"/heritage/place/{citadel.pk}/danger/",
+             {"action": "leave", "decision": "Décision 48 COM 7A.12 : retrait de la Liste en péril"})
+    period = DangerListing.objects.get(place=citadel)
+    assert period.year_out == period.date_out.year and "48 COM 7A.12" in period.removal_decision
+    assert not services.is_currently_in_danger(citadel)
+    page = web.get(f"/heritage/place/{citadel.pk}/").content.decode()
+    assert "48 COM 7A.12" in page and 'id="danger-exit-form"' not in page
+    with actor(secretariat), pytest.raises(services.TransitionNotAllowed):
+        services.leave_danger_list(secretariat, citadel, "again")
+    # Re-entered the next year: a second period, the first one untouched.
+    with actor(secretariat):
+        services.enter_danger_list(secretariat, citadel, "Crue de 2027",
+                                   today=datetime.date(period.date_out.year + 1, 6, 1))
+    assert [(d.year_in, d.year_out) for d in DangerListing.objects.filter(place=citadel).order_by("year_in")] == [
+        (2025, period.year_out), (period.date_out.year + 1, None)]
+    from turath.core.models import AuditEntry
+    assert AuditEntry.objects.filter(action="heritage.danger.leave").count() == 1
