@@ -30,16 +30,17 @@ from . import text as textmod
 from .errors import BadImageError, EngineError, IndexCorruptError, IndexMissingError, KeyNotFoundError
 from .features import Features, default_vocabulary, orb_features, pdq_hash
 from .imaging import load_image
-from .verify import ransac, verify
+from .verify import QueryDescriptors, ransac, verify
 
 FORMAT_VERSION = 1
 DB_NAME = "engine.sqlite3"
 SHARD_BYTES = 512 * 1024 * 1024
 REC = 32 + 8 + 2  # bytes per keypoint in a shard record
-SHORTLIST = 30  # candidates that get the cheap RANSAC on word matches (~1-2 ms each)
+SHORTLIST = 60  # candidates that get the cheap RANSAC on word matches (~0.5 ms each)
 REFINE = 3  # of those, how many get full descriptor matching (~10-15 ms each) ...
-REFINE_TOP = 4  # ... plus the first few of the shortlist order, whatever stage A said
+REFINE_TOP = 10  # ... plus the first few of the shortlist order, whatever stage A said (~3 ms each)
 PDQ_NEAR = 70  # Hamming distance (of 256) under which a PDQ neighbour joins the shortlist
+QUERY_SOFT_WORDS = 2  # sub-words per query descriptor (see Vocabulary.assign_multi)
 HE_THRESHOLD = 64  # max Hamming distance (of 256 bits) for a word match to vote in the shortlist
 CALIBRATION_FILE = os.path.join(os.path.dirname(__file__), "data", "calibration.json")
 
@@ -460,7 +461,7 @@ class Engine:
             self._set_meta("bow_built", max_id)
             self._load_bow()
 
-    def _bow_scores(self, qwords: np.ndarray, qdes: np.ndarray, top: int):
+    def _bow_scores(self, qwords: np.ndarray, qdes: np.ndarray, top: int, qkp: np.ndarray | None = None):
         """Shortlist by word matches whose descriptors are also close in Hamming distance
         ("Hamming embedding"). Returns [(image id, score)] and the putative correspondences
         (image id, query keypoint, reference xy) that the first verification stage reuses."""
@@ -477,6 +478,8 @@ class Engine:
             sources.append(self._delta_postings())
         pr, pq, pxy = [], [], []
         qwords = qwords.astype(np.int64)
+        # qkp[j]: the query keypoint of word entry j (a keypoint has several entries when soft-assigned)
+        qkp = np.arange(len(qwords)) if qkp is None else np.asarray(qkp, np.int64)
         for ip, rows, des, xys, idf in sources:
             lo = np.asarray(ip)[qwords]
             ln = np.asarray(ip)[qwords + 1] - lo
@@ -498,7 +501,7 @@ class Engine:
                 jrep = np.repeat(js, L)
                 offs = np.arange(len(jrep)) - np.repeat(np.cumsum(L) - L, L)
                 post = np.repeat(lo[js], L) + offs
-                d = np.bitwise_count(qdes[jrep] ^ des[post]).sum(1, dtype=np.int32)
+                d = np.bitwise_count(qdes[qkp[jrep]] ^ des[post]).sum(1, dtype=np.int32)
                 ok = np.flatnonzero(d <= HE_THRESHOLD)
                 if len(ok):
                     # one pair per posting: its closest query descriptor. Several query keypoints
@@ -513,7 +516,7 @@ class Engine:
                     sc = np.bincount(r, weights=wts, minlength=len(scores))
                     scores[: len(sc)] += sc[: len(scores)]
                     pr.append(r)
-                    pq.append(jrep[ok])
+                    pq.append(qkp[jrep[ok]])
                     pxy.append(xys[po])
                 start = stop
         # normalise by the reference's feature count (sqrt: a mild penalty for busy references)
@@ -851,8 +854,9 @@ class Engine:
                 qf = orb_features(img, query=True)
                 if len(qf.des) < 30:
                     flags.append(f"image{qi}:low_texture")
-                qwords = self._vocab.assign(qf.des)
-                short, pairs = self._bow_scores(qwords, qf.des, 400)
+                soft = self._vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
+                qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
+                short, pairs = self._bow_scores(soft.ravel(), qf.des, 400, qkp)
                 pdq, _q = pdq_hash(img)
                 if self._pdq.ntotal:
                     D, Idx = self._pdq.search(pdq.reshape(1, 32), min(10, self._pdq.ntotal))
@@ -972,10 +976,11 @@ class Engine:
             if iid not in best:
                 best.append(iid)
         rows = dict(chosen)
+        q_index = QueryDescriptors(qf.des) if best else None
         for iid in best:
             key, grp, meta, sid, off, n, fw, fh, scale = rows[iid]
             des, xy, _w = self._read_record(sid, off, n)
-            v = verify(qf.xy, qf.des, xy, des, (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig)
+            v = verify(qf.xy, qf.des, xy, des, (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig, q_index)
             if v.inliers > results[iid].inliers:
                 results[iid] = v
         for iid, v in results.items():

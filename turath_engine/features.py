@@ -18,6 +18,9 @@ from .imaging import LoadedImage
 
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 VOCAB_FILE = os.path.join(DATA_DIR, "orb_vocab.npy")
+# Second level: F sub-words per word. 8,192 words alone give ~10,000 postings per word at 100,000
+# images, and the shortlist's cost grows with them; 8,192 x 16 keeps posting lists short.
+VOCAB_FINE_FILE = os.path.join(DATA_DIR, "orb_vocab_fine.npy")
 
 REF_SIDE = 640  # reference images: features at this longest side
 REF_FEATURES = 800
@@ -107,28 +110,71 @@ def pdq_hash(img: LoadedImage) -> tuple[np.ndarray, int]:
 
 
 class Vocabulary:
-    """Binary visual vocabulary (k-majority centroids of ORB descriptors) with Hamming assignment."""
+    """Binary visual vocabulary of ORB descriptors with Hamming assignment: k-majority centroids,
+    optionally refined by a second level of F sub-centroids per centroid (word = coarse * F + fine)."""
 
-    def __init__(self, centroids: np.ndarray):
+    def __init__(self, centroids: np.ndarray, fine: np.ndarray | None = None):
         import faiss
 
         if centroids.ndim != 2 or centroids.shape[1] != 32 or centroids.dtype != np.uint8:
             raise ValueError("vocabulary must be (k, 32) uint8")
+        if fine is not None and (fine.ndim != 3 or fine.shape[0] != len(centroids) or fine.shape[2] != 32
+                                 or fine.dtype != np.uint8):
+            raise ValueError("fine vocabulary must be (k, F, 32) uint8")
         self.centroids = np.ascontiguousarray(centroids)
-        self.k = len(centroids)
+        self.fine = None if fine is None else np.ascontiguousarray(fine)
+        self.f = 1 if fine is None else fine.shape[1]
+        self.k = len(centroids) * self.f
         self._index = faiss.IndexBinaryFlat(256)
         self._index.add(self.centroids)
 
-    def assign(self, des: np.ndarray) -> np.ndarray:
-        if len(des) == 0:
-            return np.zeros(0, np.int32)
+    def coarse(self, des: np.ndarray) -> np.ndarray:
         _, idx = self._index.search(np.ascontiguousarray(des), 1)
-        return idx[:, 0].astype(np.int32)
+        return idx[:, 0].astype(np.int64)
+
+    def assign_multi(self, des: np.ndarray, m: int = 1) -> np.ndarray:
+        """(n, m) words: the coarse word, then the m nearest sub-words within it (soft assignment
+        on the query side recovers matches that fell just across a sub-word boundary)."""
+        if len(des) == 0:
+            return np.zeros((0, m if self.fine is not None else 1), np.int32)
+        c = self.coarse(des)
+        if self.fine is None:
+            return c[:, None].astype(np.int32)
+        d = np.bitwise_count(np.asarray(des)[:, None, :] ^ self.fine[c]).sum(-1, dtype=np.int32)  # (n, F)
+        sub = np.argsort(d, axis=1, kind="stable")[:, :m]
+        return (c[:, None] * self.f + sub).astype(np.int32)
+
+    def assign(self, des: np.ndarray) -> np.ndarray:
+        return self.assign_multi(des, 1)[:, 0]
 
 
 @functools.lru_cache(maxsize=1)
 def default_vocabulary() -> Vocabulary:
-    return Vocabulary(np.load(VOCAB_FILE))
+    fine = np.load(VOCAB_FINE_FILE) if os.path.exists(VOCAB_FINE_FILE) else None
+    return Vocabulary(np.load(VOCAB_FILE), fine)
+
+
+def train_fine_level(descriptors: np.ndarray, coarse_words: np.ndarray, centroids: np.ndarray, f: int,
+                     iters: int = 8, seed: int = 0) -> np.ndarray:
+    """k-majority clustering of each coarse word's descriptors into f sub-centroids (Hamming)."""
+    rng = np.random.default_rng(seed)
+    out = np.repeat(centroids[:, None, :], f, axis=1).copy()
+    order = np.argsort(coarse_words, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(coarse_words, minlength=len(centroids)))]
+    for w in range(len(centroids)):
+        d = descriptors[order[bounds[w]:bounds[w + 1]]]
+        if len(d) == 0:
+            continue
+        cent = d[rng.choice(len(d), size=f, replace=len(d) < f)]
+        bits = np.unpackbits(d, axis=1)
+        for _ in range(iters):
+            a = np.bitwise_count(d[:, None, :] ^ cent[None]).sum(-1).argmin(1)
+            for j in range(f):
+                members = bits[a == j]
+                if len(members):
+                    cent[j] = np.packbits(members.mean(0) > 0.5)
+        out[w] = cent
+    return out
 
 
 def train_vocabulary(descriptors: np.ndarray, k: int, iters: int = 12, seed: int = 0) -> np.ndarray:

@@ -147,6 +147,23 @@ def test_corrupt_index_leaves_the_register_working_and_can_be_rebuilt(users, reg
     assert outcome.candidates[0].object == register["coffee"]
 
 
+def test_index_from_another_vocabulary_is_rebuilt_by_reindex_if_empty(users, register, engine_dir):
+    """`make run` runs `reindex --if-empty`: an index it cannot use is rebuilt, not a failed start."""
+    import sqlite3
+
+    from django.core.management import CommandError, call_command
+
+    index.reset_engine()
+    with sqlite3.connect(engine_dir / "engine.sqlite3") as db:
+        db.execute("UPDATE meta SET v = '8192' WHERE k = 'vocab_k'")  # as built before the second level
+    with pytest.raises(CommandError, match="--fresh"):
+        call_command("matching", "reindex")  # without --if-empty the operator decides
+    index.reset_engine()
+    call_command("matching", "reindex", "--if-empty")
+    outcome = services.check_object(users["ma_museum_viewer"], [("shot.jpg", phone_shot(photo("coffee")))])
+    assert outcome.candidates[0].object == register["coffee"]
+
+
 def test_check_page(client, users, register):
     client.force_login(users["ma_museum_viewer"])
     page = client.get("/check/")

@@ -26,14 +26,18 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             return
         if opts["fresh"]:
-            import shutil
-
-            index.reset_engine()
-            shutil.rmtree(index.index_path(), ignore_errors=True)
+            self._delete_index()
         try:
             engine = index.get_engine()
         except index.EngineError as exc:
-            raise CommandError(f"{exc} — run `turath matching reindex --fresh` to rebuild it.") from None
+            if not opts["if_empty"]:
+                raise CommandError(f"{exc} — run `turath matching reindex --fresh` to rebuild it.") from None
+            # `make run` asks for an index "if empty": one it cannot use (corrupt, or built with an
+            # older visual vocabulary) is derived data, rebuilt from the stored images.
+            self.stderr.write(f"{exc} — rebuilding the index from the stored images.")
+            self._delete_index()
+            opts["if_empty"] = False
+            engine = index.get_engine()
         if opts["if_empty"] and (engine.stats().get("images") or engine.stats().get("texts")):
             self.stdout.write("Matching index already built; nothing to do.")
             return
@@ -52,6 +56,12 @@ class Command(BaseCommand):
         self._drop_superseded_jobs()
         self.stdout.write(self.style.SUCCESS(f"Indexed {objects.count()} objects and {images} images "
                                              f"({errors} images skipped)."))
+
+    def _delete_index(self):
+        import shutil
+
+        index.reset_engine()
+        shutil.rmtree(index.index_path(), ignore_errors=True)
 
     def _drop_superseded_jobs(self):
         """Index jobs still queued are covered by this full re-index."""
