@@ -1,5 +1,7 @@
 """Cross-lingual text retrieval: recall@1 for Arabic->English, French->English, English->Arabic
-(plus the reverse pairs), with ablations lexical-only and embedding-only.
+(plus the reverse pairs), with ablations lexical-only and embedding-only, and the engine as Turath
+runs it: with a concept hook built from Turath's shipped trilingual starter vocabulary (SKOS, read
+with rdflib), so that «نحاس», «laiton» and «brass» meet on one concept.
 
     .venv/bin/python benchmarks/matching/text_bench.py [--calibrate]
 """
@@ -23,6 +25,27 @@ sys.path.insert(0, os.path.join(HERE, "..", ".."))
 from text_data import OBJECTS  # noqa: E402
 
 from turath_engine.engine import CALIBRATION_FILE, Engine, load_calibration  # noqa: E402
+from turath_engine.text import normalize, tokens  # noqa: E402
+
+STARTER_VOCABULARY = os.path.join(HERE, "..", "..", "turath", "vocabulary", "data", "starter.ttl")
+
+
+def vocabulary_hook(path: str = STARTER_VOCABULARY) -> dict[str, set[str]]:
+    """Normalised one-word labels (preferred and alternative, ar/en/fr) -> concept URIs."""
+    from rdflib import Graph
+    from rdflib.namespace import SKOS
+
+    g = Graph().parse(path, format="turtle")
+    hook: dict[str, set[str]] = {}
+    for prop in (SKOS.prefLabel, SKOS.altLabel):
+        for concept, label in g.subject_objects(prop):
+            words = tokens(str(label))
+            if len(words) == 1:
+                hook.setdefault(words[0], set()).add(str(concept))
+            raw = normalize(str(label)).split()
+            if len(raw) == 1:
+                hook.setdefault(raw[0], set()).add(str(concept))
+    return hook
 
 LANG = {"en": 1, "fr": 2, "ar": 3}
 PAIRS = [("ar", "en"), ("fr", "en"), ("en", "ar"), ("en", "fr"), ("fr", "ar"), ("ar", "fr")]
@@ -32,10 +55,11 @@ def run(mode: str, pairs=PAIRS):
     out = {}
     scores = []
     lat = []
+    hook = vocabulary_hook() if mode == "fused+vocabulary" else None
     with tempfile.TemporaryDirectory() as tmp:
         engines = {}
         for tgt in {t for _, t in pairs}:
-            eng = Engine.create(os.path.join(tmp, tgt))
+            eng = Engine.create(os.path.join(tmp, tgt), concepts=hook)
             for o in OBJECTS:
                 eng.add_text(o[0], o[LANG[tgt]], tgt)
             engines[tgt] = eng
@@ -66,7 +90,7 @@ def main():
     ap.add_argument("--calibrate", action="store_true")
     a = ap.parse_args()
     res = {}
-    for mode in ("fused", "lexical", "semantic"):
+    for mode in ("fused", "fused+vocabulary", "lexical", "semantic"):
         r, scores, lat = run(mode)
         res[mode] = r
         if mode == "fused":

@@ -19,7 +19,7 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.dirname(__file__))
 
-from photos import CLUTTER_PHOTOS, REGISTER_PHOTOS, load  # noqa: E402
+from photos import CLUTTER_PHOTOS, REGISTER_PHOTOS, UNUSED_PHOTOS, load  # noqa: E402
 
 from turath_engine.features import (  # noqa: E402
     VOCAB_FILE,
@@ -35,7 +35,7 @@ from turath_engine.imaging import load_image  # noqa: E402
 def training_descriptors(zoomed_crops: bool) -> np.ndarray:
     rng = np.random.default_rng(0)
     des = []
-    for name in REGISTER_PHOTOS + CLUTTER_PHOTOS:
+    for name in REGISTER_PHOTOS + CLUTTER_PHOTOS + UNUSED_PHOTOS:
         rgb = load(name)
         h, w = rgb.shape[:2]
         variants = [(scale, angle) for scale in (1.0, 0.6, 0.35) for angle in (0, 30)]
