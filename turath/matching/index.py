@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 
 from turath.core import multilingual
+from turath.register.images import engine_ready
 from turath.register.models import CulturalObject, ObjectImage
 from turath_engine import BadImageError, Engine, EngineError, KeyNotFoundError
 
@@ -91,7 +92,7 @@ def index_object(obj: CulturalObject, engine: Engine | None = None) -> dict:
     for image in obj.images.all():
         try:
             with default_storage.open(image.original.name, "rb") as fh:
-                engine.add_image(image_key(image), fh.read(), meta=meta)
+                engine.add_image(image_key(image), engine_ready(fh.read(), image.mime), meta=meta)
             report["images"] += 1
         except (BadImageError, OSError) as exc:
             report["errors"].append(f"{obj.record_number} image {image.sha256[:12]}: {exc}")

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.models import Role
-from turath.register.images import ImageRejected, check_image
+from turath.register.images import ImageRejected, check_image, engine_ready
 from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
 from turath_engine import BadImageError, EngineError
@@ -100,7 +100,8 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
     flags: list[str] = []
     if checked or words.strip():
         try:
-            result = get_engine().query(images=[c.data for c in checked], text=words or None,
+            result = get_engine().query(images=[engine_ready(c.data, c.mime, c.image) for c in checked],
+                                        text=words or None,
                                         facets=engine_facets, top=top, allowed_keys=_visibility(user))
             flags = list(result.flags)
         except BadImageError as exc:

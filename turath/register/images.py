@@ -33,6 +33,18 @@ class ImageRejected(ValueError):
     pass
 
 
+def engine_ready(data: bytes, mime: str, image: Image.Image | None = None) -> bytes:
+    """Bytes the matching engine reads: as stored, except HEIC, which it does not decode; a
+    phone's HEIC becomes an upright JPEG (EXIF orientation applied) of the same pixels."""
+    if mime != "image/heic":
+        return data
+    if image is None:
+        image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 @dataclass
 class CheckedImage:
     data: bytes

@@ -80,6 +80,33 @@ def test_owner_finds_its_object_from_a_phone_photo_with_the_region(users, regist
     assert AuditEntry.objects.filter(action="match_check", object_id=str(outcome.check.pk)).exists()
 
 
+def test_phone_heic_photo_held_sideways_is_read_with_its_orientation(users, register):
+    """iPhones send HEIC with the sensor's orientation in EXIF: the check must turn it upright."""
+    shot = Image.open(io.BytesIO(phone_shot(photo("coffee"))))
+    sideways = shot.transpose(Image.Transpose.ROTATE_90)  # as the sensor stored it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90° clockwise to display"
+    heic = io.BytesIO()
+    sideways.save(heic, "HEIF", quality=70, exif=exif.tobytes())
+    assert heic.getvalue()[4:12] in (b"ftypheic", b"ftypmif1")
+    outcome = services.check_object(users["ma_museum_viewer"], [("IMG_0042.HEIC", heic.getvalue())])
+    assert outcome.candidates and outcome.candidates[0].object == register["coffee"]
+
+
+def test_register_photo_uploaded_as_heic_is_indexed_and_found(users, actor, register):
+    eg = users["eg_ministry_editor"]
+    lamp = make_object(eg, "EG-MOA-0003", title="Astronaut photograph (test)", lang="en", object_type="figurine",
+                       sharing="members")
+    heic = io.BytesIO()
+    photo("astronaut").save(heic, "HEIF", quality=80)
+    with actor(eg):
+        stored = add_image(eg, lamp, heic.getvalue(), "IMG_0007.HEIC")
+    assert stored.mime == "image/heic"
+    assert index.index_object(lamp)["errors"] == []
+    outcome = services.check_object(users["ma_museum_viewer"], [("shot.jpg", phone_shot(photo("astronaut")))])
+    assert outcome.candidates[0].object == lamp
+
+
 def test_other_agency_sees_no_content_only_the_hidden_count(users, register):
     outcome = services.check_object(users["eg_customs_viewer"], [("shot.jpg", phone_shot(photo("coffee")))])
     assert register["coffee"] not in [c.object for c in outcome.candidates]
