@@ -723,6 +723,21 @@ def publish_seizure(user, seizure: Seizure, *, expected_version=None) -> Seizure
     return locked
 
 
+def match_confirmed(user, obj: CulturalObject, check) -> SeizureMatch | None:
+    """An officer confirmed at a check that `obj` is the object in front of them: alert the owning
+    agency, and when the checked object is a seized item of the officer's agency, link the seizure
+    to the record (source: the engine, with its score) and record the decision on that link."""
+    alert_match_confirmed(user, obj, check)
+    item = (SeizureItem.objects.select_related("seizure").filter(object_id=check.subject_id).first()
+            if check.subject_id else None)
+    if item is None or not can_work_on(user, item.seizure):
+        return None
+    score = next((c.get("score", 0.0) for c in check.candidates if c.get("object") == obj.pk), 0.0)
+    match = link_candidate(user, item, obj, score=score, source=SeizureMatch.Source.ENGINE,
+                           note=f"check {check.uid}")
+    return decide_match(user, match, MatchDecision.SAME, check.decision_note)
+
+
 def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score: float = 0.0,
                    source: str = SeizureMatch.Source.MANUAL, note: str = "") -> SeizureMatch:
     """Link a possible match (from the matching engine or an officer) to a seized item; linking

@@ -27,6 +27,9 @@ class CheckRequest(serializers.Serializer):
     period = serializers.CharField(required=False, allow_blank=True)
     origin_country = serializers.CharField(required=False, allow_blank=True, max_length=2)
     top = serializers.IntegerField(required=False, min_value=1, max_value=50, default=10)
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=64,
+                                    help_text="Record number of the object being checked (e.g. a seized item): "
+                                              "a confirmed match is linked to its seizure.")
 
 
 class DecisionRequest(serializers.Serializer):
@@ -78,7 +81,8 @@ class CheckView(APIView):
         facets = {k: data.validated_data.get(k) for k in ("object_type", "material", "period", "origin_country")}
         try:
             outcome = services.check_object(request.user, photos, data.validated_data.get("words", ""), facets,
-                                            top=data.validated_data["top"], lang=lang)
+                                            top=data.validated_data["top"], lang=lang,
+                                            subject=data.validated_data.get("subject", ""))
         except services.CheckRefused as exc:
             raise ValidationError({"photos": [str(exc)]}) from None
         except PermissionError:

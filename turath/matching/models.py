@@ -70,6 +70,10 @@ class MatchCheck(models.Model):
                                        related_name="+")
     decision_note = models.TextField(blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The record of the object being checked, when it has one (a seized item is registered at the
+    # border before it is checked): a confirmed match is then linked to it.
+    subject = models.ForeignKey(CulturalObject, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
 
     class Meta:
         ordering = ["-at"]

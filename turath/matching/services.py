@@ -79,10 +79,16 @@ def _facet_ids(facets: dict) -> dict:
 
 
 def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets: dict | None = None,
-                 *, top: int = 10, lang: str = "en") -> CheckOutcome:
-    """Run one check. `photos` are (name, bytes) pairs straight from the upload."""
+                 *, top: int = 10, lang: str = "en", subject: str = "") -> CheckOutcome:
+    """Run one check. `photos` are (name, bytes) pairs straight from the upload; `subject` is the
+    record number of the object being checked when it has one (e.g. a seized item)."""
     if user is None or not user.is_authenticated or user.agency_id is None:
         raise PermissionError(_("Only signed-in agency staff can check objects."))
+    subject_obj = None
+    if subject:
+        subject_obj = CulturalObject.objects.restrict(user, "view").filter(record_number=subject).first()
+        if subject_obj is None:
+            raise CheckRefused(_("No record «%(n)s» that you may see.") % {"n": subject})
     facets = {k: v for k, v in (facets or {}).items() if v}
     if len(photos) > MAX_PHOTOS:
         raise CheckRefused(_("At most %(n)d photos per check.") % {"n": MAX_PHOTOS})
@@ -118,6 +124,8 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
                  .select_related("object_type", "owning_agency").prefetch_related("images")}
         for c in result.candidates:
             obj = by_pk.get(str(c.group))
+            if subject_obj is not None and obj is not None and obj.pk == subject_obj.pk:
+                continue  # the checked object's own record (its photo is indexed too) is no candidate
             if obj is None:  # visibility changed between ranking and now: never show it
                 continue
             matched = None
@@ -134,10 +142,11 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
             photos=[c.sha256 for c in checked],
             candidates=[{"record_number": c.object.record_number, "object": c.object.pk, "score": c.score}
                         for c in candidates],
-            risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1))
+            risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1),
+            subject=subject_obj)
         audit.record("match_check", check, object_repr=f"check {check.uid}",
                      after={"photos": check.photos, "words": check.words, "candidates": check.candidates,
-                            "hidden_matches": hidden})
+                            "hidden_matches": hidden, "subject": subject_obj.record_number if subject_obj else ""})
     return CheckOutcome(check, candidates, hits, hidden, flags)
 
 
@@ -168,7 +177,8 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
 
 
 def _notify_owner(user, check, obj):
-    """Alert the owning agency that one of its records was recognised at an inspection."""
-    from turath.cases.services import alert_match_confirmed  # cases builds on matching, not the reverse
+    """Alert the owning agency that one of its records was recognised at an inspection and, when
+    the checked object is a seized item, link the seizure to the record."""
+    from turath.cases.services import match_confirmed  # cases builds on matching, not the reverse
 
-    alert_match_confirmed(user, obj, check)
+    match_confirmed(user, obj, check)

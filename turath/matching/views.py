@@ -26,17 +26,19 @@ def _concept_lists(lang):
 def check(request):
     lang = (translation.get_language() or "en")[:2]
     outcome = None
-    form = CheckForm(request.POST or None, request.FILES or None, lang=lang)
+    form = CheckForm(request.POST or None, request.FILES or None, lang=lang,
+                     initial={"subject": request.GET.get("subject", "")})
+    subject = (form.data.get("subject") if form.is_bound else request.GET.get("subject", "")) or ""
     if request.method == "POST" and form.is_valid():
         photos = [(f.name, f.read()) for f in form.cleaned_data["photos"]]
         try:
             outcome = services.check_object(request.user, photos, form.cleaned_data["words"], form.facets(),
-                                            lang=lang)
+                                            lang=lang, subject=form.cleaned_data["subject"])
         except services.CheckRefused as exc:
             form.add_error(None, str(exc))
         except PermissionError:
             raise Http404 from None
-    return render(request, "matching/check.html", {"form": form, "outcome": outcome,
+    return render(request, "matching/check.html", {"form": form, "outcome": outcome, "subject": subject,
                                                     "concept_lists": _concept_lists(lang)})
 
 

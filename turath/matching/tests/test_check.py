@@ -225,6 +225,10 @@ def test_check_api_with_bearer_token(client, users, register):
     bad = client.post("/api/v1/checks/", {"words": ""}, HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert bad.status_code == 400 and bad["Content-Type"].startswith("application/problem+json")
     assert client.post("/api/v1/checks/", {"words": "x"}).status_code == 401
+    # A subject record the user may not see is refused like any other bad request, without its title.
+    hidden = client.post("/api/v1/checks/", {"words": "chat", "subject": "EG-MOA-9999"},
+                         HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert hidden.status_code == 400 and "EG-MOA-9999" in hidden.content.decode()
 
 
 def test_confirmed_match_alerts_the_owning_agency(users, register, mailoutbox, django_capture_on_commit_callbacks):
@@ -237,3 +241,41 @@ def test_confirmed_match_alerts_the_owning_agency(users, register, mailoutbox, d
         services.record_decision(officer, outcome.check, "same", "EG-MOA-0001")
     alert = Alert.objects.get(source="match")
     assert alert.recipient.code == "eg-moa" and alert.object == register["coins"]
+
+
+def test_check_of_a_seized_item_links_the_seizure_when_confirmed(users, actor, register, client,
+                                                                 django_capture_on_commit_callbacks):
+    """A border officer checks an item of a seizure: its own record (already photographed and
+    indexed) is not a candidate; confirming the match links the seizure to the register record
+    and alerts its owner."""
+    import datetime
+
+    from turath.cases import services as cases
+    from turath.cases.models import Alert, SeizureMatch
+
+    officer = users["ma_police_editor"]
+    shot = phone_shot(photo("chelsea"))
+    with actor(officer):
+        seizure = cases.create_seizure(officer, {"seized_on": datetime.date.today().isoformat(),
+                                                 "place": "Tanger Med"})
+        item = cases.add_items(officer, seizure, [{"object_type": "figurine"}]).created[0].object
+        add_image(officer, item, shot, "saisie-1.jpg")
+    assert index.index_object(item)["errors"] == []
+    # The seizure page offers the check for each item, the check page says which item it is about.
+    client.force_login(officer)
+    assert f"/check/?subject={item.record_number}" in client.get(f"/cases/seizures/{seizure.pk}/").content.decode()
+    page = client.get(f"/check/?subject={item.record_number}").content.decode()
+    assert 'id="check-subject"' in page and f'value="{item.record_number}"' in page
+
+    outcome = services.check_object(officer, [("saisie-1.jpg", shot)], subject=item.record_number)
+    assert item.pk not in [c.object.pk for c in outcome.candidates]
+    assert outcome.candidates[0].object == register["cat"]
+    with django_capture_on_commit_callbacks(execute=True), actor(officer):
+        services.record_decision(officer, outcome.check, "same", "EG-MOA-0002", "même chat peint")
+    link = SeizureMatch.objects.get(item__object=item)
+    assert (link.candidate, link.decision, link.source) == (register["cat"], "same", "engine")
+    assert link.score == outcome.candidates[0].score
+    assert Alert.objects.get(source="match").recipient == register["cat"].owning_agency
+    # Another agency's officer cannot aim a check at a record it may not see.
+    with pytest.raises(services.CheckRefused):
+        services.check_object(users["eg_customs_editor"], [("x.jpg", shot)], subject=item.record_number)
