@@ -652,8 +652,13 @@ class Engine:
             self.flush()
         return {"added": added, "errors": errors}
 
-    def add_text(self, key: str, text: str, lang: str | None = None, meta: dict | None = None) -> dict:
-        """Index a text document (description, inscription, title) under ``key``; re-adding replaces."""
+    def add_text(self, key: str, text: str, lang: str | None = None, meta: dict | None = None,
+                 embed_text: str | None = None) -> dict:
+        """Index a text document (description, inscription, title) under ``key``; re-adding replaces.
+
+        ``embed_text``, when given, is what the sentence embedding reads instead of the whole text (the
+        lexical index always has the whole text): the model's cost grows faster than linearly with
+        length, so a caller with long multilingual records passes their gist."""
         if not isinstance(key, str) or not key:
             raise EngineError("text key must be a non-empty string")
         if not isinstance(text, str) or not text.strip():
@@ -663,7 +668,7 @@ class Engine:
         emb = None
         emb_model = textmod.embedder()
         if emb_model.available:
-            emb = emb_model.passages([text])[0]
+            emb = emb_model.passages([embed_text if embed_text and embed_text.strip() else text])[0]
         with self._lock:
             old = self.db.execute("SELECT id FROM texts WHERE key=?", (key,)).fetchone()
             if old:

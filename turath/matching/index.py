@@ -69,6 +69,21 @@ def object_meta(obj: CulturalObject) -> dict:
     }
 
 
+EMBED_CHARS = 400  # of the description read by the sentence embedding (its cost grows ~quadratically)
+
+
+def object_gist(obj: CulturalObject) -> str:
+    """What the sentence embedding reads: titles, the concept labels in ar/en/fr, and the start of
+    the description in its original language. The lexical index reads the whole object_text."""
+    parts = [text for _, text in multilingual.texts(obj.title)]
+    concepts = [obj.object_type, obj.period, *obj.materials.all(), *obj.techniques.all()]
+    parts.extend(label for c in concepts if c is not None for label in (c.pref_ar, c.pref_en, c.pref_fr) if label)
+    description = multilingual.texts(obj.description)
+    if description:
+        parts.append(description[0][1][:EMBED_CHARS])
+    return " \n".join(parts)
+
+
 def object_text(obj: CulturalObject) -> str:
     """Every language of every descriptive field, and the concept labels in ar/en/fr."""
     parts = []
@@ -88,7 +103,7 @@ def index_object(obj: CulturalObject, engine: Engine | None = None) -> dict:
     report = {"images": 0, "errors": []}
     text = object_text(obj)
     if text.strip():
-        engine.add_text(f"{obj.pk}:text", text, meta=meta)
+        engine.add_text(f"{obj.pk}:text", text, meta=meta, embed_text=object_gist(obj))
     for image in obj.images.all():
         try:
             with default_storage.open(image.original.name, "rb") as fh:

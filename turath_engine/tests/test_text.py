@@ -43,3 +43,21 @@ def test_embeddings_cross_lingual():
     q = emb.query("مصباح زيت برونزي عليه أسد")
     assert docs.shape == (2, 384)
     assert float(docs[0] @ q) > float(docs[1] @ q)
+
+
+def test_embedding_reads_the_gist_and_the_lexical_index_the_whole_text(tmp_path):
+    """A long record is embedded from its gist (cheaper, and the model truncates anyway) while its
+    every word stays findable lexically."""
+    from turath_engine import Engine
+
+    with Engine.create(str(tmp_path / "idx")) as eng:
+        # The whole text never says what the object is; only the gist does.
+        eng.add_text("lamp:text", "Objet n° 4471. " + "Inventaire ancien, marque à l'encre sous la base. " * 20,
+                     lang="fr", embed_text="a bronze oil lamp decorated with a lion")
+        eng.add_text("bowl:text", "Coupe en céramique peinte de fleurs bleues.", lang="fr")
+        semantic = eng.query(text="lampe à huile en bronze avec un lion", top=2, include_below_threshold=True)
+        assert semantic.candidates[0].key == "lamp"
+        assert semantic.candidates[0].evidence["text"]["matched_terms"] == []  # found by meaning alone
+        lexical = eng.query(text="inventaire 4471 encre", top=2, include_below_threshold=True)
+        assert lexical.candidates[0].key == "lamp"
+        assert "4471" in lexical.candidates[0].evidence["text"]["matched_terms"]
