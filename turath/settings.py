@@ -96,6 +96,11 @@ def _database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": 60,
+            # Search and facet queries AND a full-text bitmap with filter bitmaps; with PostgreSQL's
+            # default 4 MB the bitmap turns lossy at a million records and every row of a lossy page
+            # is re-checked by re-parsing its search text (19 s instead of 0.23 s for one facet query,
+            # benchmarks/README.md). Per connection, so it holds without tuning the server.
+            "OPTIONS": {"options": f"-c work_mem={os.environ.get('TURATH_PG_WORK_MEM', '64MB')}"},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}
