@@ -779,8 +779,7 @@ class Engine:
         size = sum(os.path.getsize(os.path.join(self.path, f)) for f in os.listdir(self.path))
         return {"images": len(self), "texts": len(self._text_rows), "bytes_on_disk": size,
                 "pending_delta": len(self._delta),
-                # without loading the model just to report on it: None = not loaded yet
-                "embeddings": (textmod.embedder()._model is not None) if textmod.embedder()._tried else None}
+                "embeddings": textmod.embedder().loaded}
 
     def keys(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT key FROM images UNION SELECT key FROM texts")]

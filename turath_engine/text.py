@@ -139,6 +139,11 @@ class Embedder:
                 self.error = f"multilingual embeddings unavailable ({type(e).__name__}: {e}); lexical matching only"
 
     @property
+    def loaded(self) -> bool | None:
+        """Whether the model loaded; None if nobody has asked for it yet (so asking costs nothing)."""
+        return (self._model is not None) if self._tried else None
+
+    @property
     def available(self) -> bool:
         self._load()
         return self._model is not None

@@ -72,26 +72,29 @@ def object_meta(obj: CulturalObject) -> dict:
 EMBED_CHARS = 400  # of the description read by the sentence embedding (its cost grows ~quadratically)
 
 
-def object_gist(obj: CulturalObject) -> str:
-    """What the sentence embedding reads: titles, the concept labels in ar/en/fr, and the start of
-    the description in its original language. The lexical index reads the whole object_text."""
-    parts = [text for _, text in multilingual.texts(obj.title)]
+def concept_labels(obj: CulturalObject) -> list[str]:
+    """The ar/en/fr labels of the object's type, period, materials and techniques."""
     concepts = [obj.object_type, obj.period, *obj.materials.all(), *obj.techniques.all()]
-    parts.extend(label for c in concepts if c is not None for label in (c.pref_ar, c.pref_en, c.pref_fr) if label)
+    return [label for c in concepts if c is not None for label in (c.pref_ar, c.pref_en, c.pref_fr) if label]
+
+
+def object_gist(obj: CulturalObject, labels: list[str]) -> str:
+    """What the sentence embedding reads: titles, the concept labels, and the start of the
+    description in its original language. The lexical index reads the whole object_text."""
+    parts = [text for _, text in multilingual.texts(obj.title)] + labels
     description = multilingual.texts(obj.description)
     if description:
         parts.append(description[0][1][:EMBED_CHARS])
     return " \n".join(parts)
 
 
-def object_text(obj: CulturalObject) -> str:
+def object_text(obj: CulturalObject, labels: list[str]) -> str:
     """Every language of every descriptive field, and the concept labels in ar/en/fr."""
     parts = []
     for field in ("title", "subject", "description", "distinguishing_features"):
         parts.extend(text for _, text in multilingual.texts(getattr(obj, field)))
     parts.extend(text for ins in obj.inscriptions.all() for _, text in multilingual.texts(ins.text))
-    concepts = [obj.object_type, obj.period, *obj.materials.all(), *obj.techniques.all()]
-    parts.extend(label for c in concepts if c is not None for label in (c.pref_ar, c.pref_en, c.pref_fr) if label)
+    parts.extend(labels)
     parts.extend(p for p in (obj.maker, obj.place_of_origin, obj.date_text) if p)
     return " \n".join(parts)
 
@@ -101,9 +104,10 @@ def index_object(obj: CulturalObject, engine: Engine | None = None) -> dict:
     engine = engine or get_engine()
     meta = object_meta(obj)
     report = {"images": 0, "errors": []}
-    text = object_text(obj)
+    labels = concept_labels(obj)  # read once, for both texts
+    text = object_text(obj, labels)
     if text.strip():
-        engine.add_text(f"{obj.pk}:text", text, meta=meta, embed_text=object_gist(obj))
+        engine.add_text(f"{obj.pk}:text", text, meta=meta, embed_text=object_gist(obj, labels))
     for image in obj.images.all():
         try:
             with default_storage.open(image.original.name, "rb") as fh:

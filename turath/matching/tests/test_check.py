@@ -95,16 +95,16 @@ def test_phone_heic_photo_held_sideways_is_read_with_its_orientation(users, regi
 
 def test_register_photo_uploaded_as_heic_is_indexed_and_found(users, actor, register):
     eg = users["eg_ministry_editor"]
-    lamp = make_object(eg, "EG-MOA-0003", title="Astronaut photograph (test)", lang="en", object_type="figurine",
+    photograph = make_object(eg, "EG-MOA-0003", title="Astronaut photograph (test)", lang="en", object_type="figurine",
                        sharing="members")
     heic = io.BytesIO()
     photo("astronaut").save(heic, "HEIF", quality=80)
     with actor(eg):
-        stored = add_image(eg, lamp, heic.getvalue(), "IMG_0007.HEIC")
+        stored = add_image(eg, photograph, heic.getvalue(), "IMG_0007.HEIC")
     assert stored.mime == "image/heic"
-    assert index.index_object(lamp)["errors"] == []
+    assert index.index_object(photograph)["errors"] == []
     outcome = services.check_object(users["ma_museum_viewer"], [("shot.jpg", phone_shot(photo("astronaut")))])
-    assert outcome.candidates[0].object == lamp
+    assert outcome.candidates[0].object == photograph
 
 
 def test_other_agency_sees_no_content_only_the_hidden_count(users, register):

@@ -38,7 +38,8 @@ class Command(BaseCommand):
             self._delete_index()
             opts["if_empty"] = False
             engine = index.get_engine()
-        if opts["if_empty"] and (engine.stats().get("images") or engine.stats().get("texts")):
+        stats = engine.stats()  # walks the index folder: once
+        if opts["if_empty"] and (stats.get("images") or stats.get("texts")):
             self.stdout.write("Matching index already built; nothing to do.")
             return
         objects = (CulturalObject.objects.select_related("object_type", "period")
