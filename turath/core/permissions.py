@@ -29,15 +29,29 @@ def _agency(user):
     return user.agency
 
 
-def view_q(user, agency_field: str = "owning_agency", sharing_field: str = "sharing") -> Q:
-    """The records a user may see: own agency's, and those shared at a level that reaches them."""
-    public = Q(**{sharing_field: Sharing.PUBLIC})
+def view_scope(user) -> tuple[tuple[str, ...], int | None]:
+    """(sharing levels that reach the user, the user's own agency id or None): the one statement of
+    the view rule. view_q turns it into SQL and the search's in-memory columns (register/columns.py)
+    into an array mask, so the two always agree. (Superusers bypass it in restrict().)"""
     agency = _agency(user)
     if agency is None:
-        return public
-    q = public | Q(**{sharing_field: Sharing.MEMBERS}) | Q(**{f"{agency_field}_id": agency.pk})
+        return (Sharing.PUBLIC,), None
+    levels = (Sharing.PUBLIC, Sharing.MEMBERS)
     if agency.kind in LAW_ENFORCEMENT_KINDS:
-        q |= Q(**{sharing_field: Sharing.NETWORK})
+        levels += (Sharing.NETWORK,)
+    return levels, agency.pk
+
+
+def sees_everything(user) -> bool:
+    return user is not None and getattr(user, "is_superuser", False) and user.is_active
+
+
+def view_q(user, agency_field: str = "owning_agency", sharing_field: str = "sharing") -> Q:
+    """The records a user may see: own agency's, and those shared at a level that reaches them."""
+    levels, agency_id = view_scope(user)
+    q = Q(**{f"{sharing_field}__in": levels})
+    if agency_id is not None:
+        q |= Q(**{f"{agency_field}_id": agency_id})
     return q
 
 
@@ -51,7 +65,7 @@ def change_q(user, agency_field: str = "owning_agency") -> Q:
 
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
-        if user is not None and getattr(user, "is_superuser", False) and user.is_active:
+        if sees_everything(user):
             return self
         q = self.model.permission_q(user, action)
         return self.filter(q)

@@ -62,6 +62,28 @@ def apply_filters(queryset, filters: dict[str, list[str]], *, full_text: bool = 
     return queryset
 
 
+def column_conditions(filters: dict[str, list[str]]) -> dict[str, list]:
+    """The same filters as apply_filters, resolved to the values the in-memory columns hold
+    (concept ids with their narrower concepts, agency ids, upper-case country codes)."""
+    out = {}
+    for key, values in filters.items():
+        if not values:
+            continue
+        if key in CONCEPT_FACETS or key == "material":
+            out[key] = sorted(_concept_ids(values))
+        elif key == "origin_country":
+            out[key] = [v.upper() for v in values]
+        elif key == "status":
+            out[key] = list(values)
+        elif key == "owning_agency":
+            codes = [v for v in values if not v.isdigit()]
+            ids = {int(v) for v in values if v.isdigit()}
+            if codes:
+                ids |= set(Agency.objects.filter(code__in=codes).values_list("pk", flat=True))
+            out[key] = sorted(ids)
+    return out
+
+
 def _group(queryset, column: str) -> dict:
     rows = queryset.order_by().values(column).annotate(n=Count("pk")).values_list(column, "n")
     return {value: n for value, n in rows if value not in (None, "")}
@@ -87,18 +109,23 @@ def column_counts(matched) -> tuple[int, dict]:
     return total, counts
 
 
-def facet_counts(matched, lang: str = "en", *, columns: dict | None = None) -> dict[str, list[tuple[str, str, int]]]:
+def facet_counts(matched, lang: str = "en", *, columns: dict | None = None,
+                 counts: dict | None = None) -> dict[str, list[tuple[str, str, int]]]:
     """{facet: [(value, label in `lang`, count), …]} over the matched records, most frequent first.
 
-    `columns` (from column_counts, used when a full-text query narrows the records) saves a
-    GROUP BY per facet; otherwise the database answers each facet from its indexes."""
-    if columns is not None:
-        counts = {facet: dict(c) for facet, c in columns.items()}
+    `counts` ({facet: {value: count}} for all six facets, from the in-memory columns) are only
+    labelled here. Otherwise `columns` (from column_counts, used when a full-text query narrows
+    the records) saves a GROUP BY per facet, or the database answers each facet from its indexes."""
+    if counts is not None:
+        counts = {facet: dict(c) for facet, c in counts.items()}
     else:
-        counts = {facet: _group(matched, column) for facet, column in COLUMNS.items()}
-    material_rows = (MaterialLink.objects.filter(culturalobject_id__in=matched.order_by().values("pk"))
-                     .values("concept_id").annotate(n=Count("culturalobject_id")).values_list("concept_id", "n"))
-    counts["material"] = dict(material_rows)
+        if columns is not None:
+            counts = {facet: dict(c) for facet, c in columns.items()}
+        else:
+            counts = {facet: _group(matched, column) for facet, column in COLUMNS.items()}
+        material_rows = (MaterialLink.objects.filter(culturalobject_id__in=matched.order_by().values("pk"))
+                         .values("concept_id").annotate(n=Count("culturalobject_id")).values_list("concept_id", "n"))
+        counts["material"] = dict(material_rows)
 
     concept_ids = set(counts["object_type"]) | set(counts["period"]) | set(counts["material"])
     concepts = {c.pk: c.label(lang) for c in Concept.objects.filter(pk__in=concept_ids)} if concept_ids else {}

@@ -207,3 +207,38 @@ class ObjectImage(models.Model):
     class Meta:
         ordering = ["position", "id"]
         constraints = [models.UniqueConstraint(fields=["object", "sha256"], name="uniq_object_image")]
+
+
+class SearchRow(models.Model):
+    """One narrow row per record with the columns that searches filter, count and sort by.
+
+    Kept by database triggers (migration 0003) on every insert, update and delete of a record and
+    of its materials, whoever writes (UI, API, bulk import, raw SQL). `stamp` marks the change so
+    that register.columns reloads only what changed; a deleted record leaves a tombstone. On
+    PostgreSQL the row also holds the record's `document` (tsvector) and its GIN index, so a
+    full-text match reads this narrow table, never the wide records.
+    """
+
+    object_id = models.BigIntegerField(primary_key=True)
+    owning_agency_id = models.BigIntegerField()
+    sharing = models.CharField(max_length=10)
+    status = models.CharField(max_length=24)
+    object_type_id = models.BigIntegerField(null=True)
+    period_id = models.BigIntegerField(null=True)
+    origin_country = models.CharField(max_length=2, blank=True, default="")
+    updated = models.DateTimeField(null=True)
+    deleted = models.BooleanField(default=False)
+    stamp = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+
+class SearchEpoch(models.Model):
+    """A token that changes when the search rows are rebuilt or the tables emptied (test flushes):
+    a process holding columns of another epoch reloads them all."""
+
+    token = models.CharField(max_length=36)
+
+    class Meta:
+        default_permissions = ()

@@ -27,7 +27,7 @@ from .facets import FACETS
 from .forms import ObjectForm, StatusForm
 from .images import ImageRejected, add_image
 from .models import CulturalObject, ObjectImage, ObjectStatus, StatusChange
-from .search import ORDERS, search_objects
+from .search import ORDERS, RANK_LIMIT, search_objects
 
 PAGE_SIZE = 20
 FACET_TITLES = {
@@ -85,10 +85,10 @@ def object_list(request):
     order = request.GET.get("order", "relevance")
     if order not in ORDERS:
         order = "relevance"
-    result = search_objects(request.user, q, filters, order=order, lang=lang)
-    rows = result.queryset.select_related("object_type", "owning_agency").prefetch_related(
-        Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")))
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    result = search_objects(request.user, q, filters, order=order, lang=lang).related(
+        select=("object_type", "owning_agency"),
+        prefetch=(Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")),))
+    page = Paginator(result, PAGE_SIZE).get_page(request.GET.get("page"))
 
     chosen = _selected_labels(filters, lang) if filters else {}
     facet_groups = []
@@ -104,6 +104,7 @@ def object_list(request):
     return render(request, "register/object_list.html", {
         "nav": "register", "q": q, "page": page, "facet_groups": facet_groups, "chips": chips,
         "total": page.paginator.count, "order": order, "orders": ORDER_LABELS.items(),
+        "ranked": result.ranked, "rank_limit": RANK_LIMIT,
     })
 
 

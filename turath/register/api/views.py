@@ -170,8 +170,8 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
         lang = params.validated_data.get("lang") or (translation.get_language() or "en")[:2]
         result = search_objects(request.user, params.validated_data.get("q", ""), params.filters,
                                 order=params.validated_data["order"], lang=lang)
-        result.queryset = result.queryset.select_related("object_type", "period", "owning_agency").prefetch_related(
-            Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")))
+        result.related(select=("object_type", "period", "owning_agency"),
+                       prefetch=(Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")),))
         page = self.paginate_queryset(result)
         response = self.get_paginated_response(ObjectBriefSerializer(page, many=True, context=self.get_serializer_context()).data)
         if params.validated_data["facets"]:

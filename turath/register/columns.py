@@ -1,0 +1,281 @@
+"""The register's search columns, held in memory as arrays indexed by record id.
+
+Why: at a million records, every SQL pass over the records a query matches (a page ranked by
+relevance, the count, one GROUP BY per facet) costs 0.1-0.8 s, because each pass re-runs the text
+match and reads the matching rows. Here the text index answers only "which records contain these
+words" (one pass, ids only); permission, facet filters, counts and date order are then array
+operations over a few columns (~30 MB per million records).
+
+The columns come from `register_searchrow` (SearchRow), a narrow table that database triggers keep
+in step with every write, whoever writes. Before each search the process re-reads only the rows
+stamped since its last read (see migration 0003 for why that never misses a change), so a search
+sees every committed change. Inside a transaction (a request never is; a test or a command may
+be) the shared arrays could take in writes that are later rolled back, so there a private copy is
+loaded instead — or, for a large register, the caller falls back to SQL (see search.py).
+"""
+
+import threading
+import uuid
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection
+
+from turath.core.permissions import view_scope
+
+_UNSET = -1
+PRIVATE_LOAD_LIMIT = 20_000  # inside a transaction, load a private copy of at most this many rows
+
+
+class _Codes:
+    """Small integer codes for short strings (status, sharing level, country), 0 = empty."""
+
+    def __init__(self):
+        self.by_value = {"": 0, None: 0}
+        self.values = [""]
+
+    def code(self, value) -> int:
+        found = self.by_value.get(value)
+        if found is None:
+            found = self.by_value[value] = len(self.values)
+            self.values.append(value)
+        return found
+
+    def codes(self, values) -> np.ndarray:
+        return np.array([self.code(v) for v in values], dtype=np.int16)
+
+    def lookup(self, values) -> list[int]:
+        return [self.by_value[v] for v in values if v in self.by_value]
+
+
+def _grow(array: np.ndarray, size: int, fill) -> np.ndarray:
+    if len(array) >= size:
+        return array
+    grown = np.full(max(size, int(len(array) * 1.25) + 1024), fill, dtype=array.dtype)
+    grown[:len(array)] = array
+    return grown
+
+
+@dataclass
+class Selection:
+    """The records a search selected, as a sorted array of ids, with the columns to count them."""
+
+    ids: np.ndarray
+    columns: "RegisterColumns"
+
+
+class RegisterColumns:
+    """Arrays indexed by record id: present, owning agency, sharing, status, object type, period,
+    country, updated (µs since the epoch), and the material links (record id, concept id)."""
+
+    def __init__(self, alias_key):
+        self.alias_key = alias_key
+        self.token = None
+        self.horizon = None  # SQLite: highest stamp read; PostgreSQL: oldest running transaction then
+        self.lock = threading.Lock()
+        self.sharing, self.status, self.country = _Codes(), _Codes(), _Codes()
+        self.present = np.zeros(0, dtype=bool)
+        self.agency = np.zeros(0, dtype=np.int64)
+        self.sharing_code = np.zeros(0, dtype=np.int16)
+        self.status_code = np.zeros(0, dtype=np.int16)
+        self.country_code = np.zeros(0, dtype=np.int16)
+        self.object_type = np.zeros(0, dtype=np.int64)
+        self.period = np.zeros(0, dtype=np.int64)
+        self.updated = np.zeros(0, dtype=np.int64)
+        self.link_object = np.zeros(0, dtype=np.int64)
+        self.link_concept = np.zeros(0, dtype=np.int64)
+
+    # ------------------------------------------------------------------ loading
+    def _state(self, cursor):
+        """(epoch token, new horizon) read in one statement, so in one snapshot."""
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT (SELECT token FROM register_searchepoch ORDER BY id LIMIT 1), "
+                           "txid_snapshot_xmin(txid_current_snapshot())")
+        else:
+            cursor.execute("SELECT (SELECT token FROM register_searchepoch ORDER BY id LIMIT 1), "
+                           "(SELECT coalesce(max(stamp), 0) FROM register_searchrow)")
+        return cursor.fetchone()
+
+    def refresh(self, *, shared: bool = True):
+        """Take in the rows changed since the last read (all of them the first time, or when the
+        search rows were rebuilt or emptied)."""
+        with connection.cursor() as cursor:
+            token, horizon = self._state(cursor)
+            if token is None and shared:
+                # The tables were emptied (a test flush): mark the new epoch, then load everything.
+                token = str(uuid.uuid4())
+                cursor.execute("INSERT INTO register_searchepoch (token) VALUES (%s)", [token])
+            if token != self.token or self.horizon is None:
+                self.__init__(self.alias_key)
+                self.token = token
+                since = None
+            else:
+                since = self.horizon
+            if connection.vendor == "postgresql":
+                where, params = ("WHERE stamp >= %s", [since]) if since is not None else ("", [])
+            else:
+                # Rows stamped after `horizon` was read are taken next time: never half a change.
+                where, params = ("WHERE stamp > %s AND stamp <= %s", [since, horizon]) if since is not None \
+                    else ("WHERE stamp <= %s", [horizon])
+            cursor.execute(
+                "SELECT object_id, owning_agency_id, sharing, status, object_type_id, period_id, origin_country, "
+                f"updated, deleted FROM register_searchrow {where}", params)
+            rows = cursor.fetchall()
+            if rows:
+                self._apply(rows, cursor, first=since is None)
+            self.horizon = horizon
+
+    def _apply(self, rows, cursor, *, first: bool):
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        size = int(ids.max()) + 1
+        self.present = _grow(self.present, size, False)
+        self.agency = _grow(self.agency, size, _UNSET)
+        self.sharing_code = _grow(self.sharing_code, size, 0)
+        self.status_code = _grow(self.status_code, size, 0)
+        self.country_code = _grow(self.country_code, size, 0)
+        self.object_type = _grow(self.object_type, size, _UNSET)
+        self.period = _grow(self.period, size, _UNSET)
+        self.updated = _grow(self.updated, size, 0)
+        columns = list(zip(*rows, strict=True))
+        self.present[ids] = ~np.array(columns[8], dtype=bool)
+        self.agency[ids] = np.array(columns[1], dtype=np.int64)
+        self.sharing_code[ids] = self.sharing.codes(columns[2])
+        self.status_code[ids] = self.status.codes(columns[3])
+        self.object_type[ids] = np.array([_UNSET if v is None else v for v in columns[4]], dtype=np.int64)
+        self.period[ids] = np.array([_UNSET if v is None else v for v in columns[5]], dtype=np.int64)
+        self.country_code[ids] = self.country.codes(columns[6])
+        self.updated[ids] = _microseconds(columns[7])
+        # Material links of the changed records replace the ones held for them.
+        if first:
+            cursor.execute("SELECT culturalobject_id, concept_id FROM register_culturalobject_materials")
+            links = cursor.fetchall()
+        else:
+            links = []
+            id_list = ids.tolist()
+            for start in range(0, len(id_list), 5000):
+                chunk = id_list[start:start + 5000]
+                cursor.execute("SELECT culturalobject_id, concept_id FROM register_culturalobject_materials "
+                               f"WHERE culturalobject_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
+                links.extend(cursor.fetchall())
+            keep = ~np.isin(self.link_object, ids)
+            self.link_object, self.link_concept = self.link_object[keep], self.link_concept[keep]
+        if links:
+            objects, concepts = zip(*links, strict=True)
+            self.link_object = np.concatenate([self.link_object, np.array(objects, dtype=np.int64)])
+            self.link_concept = np.concatenate([self.link_concept, np.array(concepts, dtype=np.int64)])
+
+    # ------------------------------------------------------------------ selecting
+    def visible(self, user) -> np.ndarray:
+        """The same rule as permissions.view_q, as a mask over record ids."""
+        from turath.core.permissions import sees_everything
+
+        if sees_everything(user):
+            return self.present.copy()
+        levels, agency_id = view_scope(user)
+        mask = np.isin(self.sharing_code, self.sharing.lookup([str(v) for v in levels]))
+        if agency_id is not None:
+            mask |= self.agency == agency_id
+        return mask & self.present
+
+    def select(self, user, conditions: dict, text_ids: np.ndarray | None) -> Selection:
+        """Ids of the records the user may see that satisfy every condition (and, with `text_ids`,
+        contain the query's words). `conditions` come from facets.column_conditions."""
+        mask = self.visible(user)
+        for key, wanted in conditions.items():
+            if key == "object_type":
+                mask &= _member(self.object_type, wanted)
+            elif key == "period":
+                mask &= _member(self.period, wanted)
+            elif key == "owning_agency":
+                mask &= _member(self.agency, wanted)
+            elif key == "status":
+                mask &= np.isin(self.status_code, self.status.lookup(wanted))
+            elif key == "origin_country":
+                mask &= np.isin(self.country_code, self.country.lookup(wanted))
+            elif key == "material":
+                has = np.zeros(len(mask), dtype=bool)
+                has[self.link_object[_member(self.link_concept, wanted)]] = True
+                mask &= has
+        if text_ids is None:
+            return Selection(np.flatnonzero(mask), self)
+        text_ids = text_ids[text_ids < len(mask)]  # a record committed after the columns were read
+        return Selection(np.unique(text_ids[mask[text_ids]]), self)
+
+    def counts(self, ids: np.ndarray) -> dict[str, dict]:
+        """{facet: {value: count}} over the selected ids (values as the SQL facets give them)."""
+        out = {
+            "object_type": _count(self.object_type[ids]),
+            "period": _count(self.period[ids]),
+            "owning_agency": _count(self.agency[ids]),
+            "status": _count_codes(self.status_code[ids], self.status.values),
+            "origin_country": _count_codes(self.country_code[ids], self.country.values),
+        }
+        chosen = np.zeros(len(self.present), dtype=bool)
+        chosen[ids] = True
+        out["material"] = _count(self.link_concept[chosen[self.link_object]])
+        return out
+
+    def newest_first(self, ids: np.ndarray, stop: int, *, reverse: bool = False) -> np.ndarray:
+        """The first `stop` ids ordered by updated, newest first (ties: highest id first), or
+        oldest first (ties: lowest id first) with `reverse`."""
+        if len(ids) == 0:
+            return ids
+        key = self.updated[ids] if reverse else -self.updated[ids]
+        if stop < len(ids):
+            kth = np.partition(key, stop - 1)[stop - 1]
+            candidates = ids[key <= kth]
+            key = key[key <= kth]
+        else:
+            candidates = ids
+        tie = candidates if reverse else -candidates
+        return candidates[np.lexsort((tie, key))][:stop]
+
+
+def _member(column: np.ndarray, wanted) -> np.ndarray:
+    wanted = np.fromiter((int(v) for v in wanted), dtype=np.int64)
+    if len(wanted) == 0:
+        return np.zeros(len(column), dtype=bool)
+    return np.isin(column, wanted)
+
+
+def _count(values: np.ndarray) -> dict:
+    values = values[values != _UNSET]
+    found, n = np.unique(values, return_counts=True)
+    return dict(zip(found.tolist(), n.tolist(), strict=True))
+
+
+def _count_codes(codes: np.ndarray, names: list) -> dict:
+    n = np.bincount(codes, minlength=len(names))
+    return {names[code]: int(k) for code, k in enumerate(n.tolist()) if k and names[code] not in ("", None)}
+
+
+def _microseconds(values) -> np.ndarray:
+    if connection.vendor == "postgresql":
+        return np.array([0 if v is None else int(v.timestamp() * 1_000_000) for v in values], dtype=np.int64)
+    # SQLite keeps Django datetimes as 'YYYY-MM-DD HH:MM:SS[.ffffff]' text.
+    return np.array([v or "1970-01-01" for v in values], dtype="datetime64[us]").astype(np.int64)
+
+
+_shared: dict = {}
+_shared_lock = threading.Lock()
+
+
+def current() -> RegisterColumns | None:
+    """The columns, up to date with the database; None when a search should use SQL instead
+    (inside a transaction on a large register)."""
+    key = (connection.alias, connection.settings_dict.get("NAME"), connection.vendor)
+    if connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM register_searchrow")
+            if cursor.fetchone()[0] > PRIVATE_LOAD_LIMIT:
+                return None
+        private = RegisterColumns(key)
+        private.refresh(shared=False)
+        return private
+    with _shared_lock:
+        columns = _shared.get(key)
+        if columns is None:
+            columns = _shared[key] = RegisterColumns(key)
+    with columns.lock:
+        columns.refresh()
+    return columns
