@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.db import connection
 
-from turath.core.permissions import view_scope
+from turath.core.permissions import sees_everything, view_scope
 
 _UNSET = -1
 PRIVATE_LOAD_LIMIT = 20_000  # inside a transaction, load a private copy of at most this many rows
@@ -117,16 +117,17 @@ class RegisterColumns:
                 # Rows stamped after `horizon` was read are taken next time: never half a change.
                 where, params = ("WHERE stamp > %s AND stamp <= %s", [since, horizon]) if since is not None \
                     else ("WHERE stamp <= %s", [horizon])
-            cursor.execute(
-                "SELECT object_id, owning_agency_id, sharing, status, object_type_id, period_id, origin_country, "
-                f"updated, deleted FROM register_searchrow {where}", params)
-            rows = cursor.fetchall()
-            if rows:
-                self._apply(rows, cursor, first=since is None)
+            # Each column arrives as one comma-separated string (all aggregates of one query read
+            # the rows in the same order): a million rows load in seconds, not as a million tuples.
+            cursor.execute(_ROWS_SQL[connection.vendor].format(where=where), params)
+            row = cursor.fetchone()
+            if row[-1]:
+                self._apply(row, cursor, first=since is None)
             self.horizon = horizon
 
-    def _apply(self, rows, cursor, *, first: bool):
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    def _apply(self, row, cursor, *, first: bool):
+        n = row[-1]
+        ids = _ints(row[0], n)
         size = int(ids.max()) + 1
         self.present = _grow(self.present, size, False)
         self.agency = _grow(self.agency, size, _UNSET)
@@ -136,70 +137,75 @@ class RegisterColumns:
         self.object_type = _grow(self.object_type, size, _UNSET)
         self.period = _grow(self.period, size, _UNSET)
         self.updated = _grow(self.updated, size, 0)
-        columns = list(zip(*rows, strict=True))
-        self.present[ids] = ~np.array(columns[8], dtype=bool)
-        self.agency[ids] = np.array(columns[1], dtype=np.int64)
-        self.sharing_code[ids] = self.sharing.codes(columns[2])
-        self.status_code[ids] = self.status.codes(columns[3])
-        self.object_type[ids] = np.array([_UNSET if v is None else v for v in columns[4]], dtype=np.int64)
-        self.period[ids] = np.array([_UNSET if v is None else v for v in columns[5]], dtype=np.int64)
-        self.country_code[ids] = self.country.codes(columns[6])
-        self.updated[ids] = _microseconds(columns[7])
+        self.present[ids] = _ints(row[8], n) == 0
+        self.agency[ids] = _ints(row[1], n)
+        self.sharing_code[ids] = _encode(self.sharing, row[2], n)
+        self.status_code[ids] = _encode(self.status, row[3], n)
+        self.object_type[ids] = _ints(row[4], n)
+        self.period[ids] = _ints(row[5], n)
+        self.country_code[ids] = _encode(self.country, row[6], n)
+        if connection.vendor == "postgresql":
+            self.updated[ids] = _ints(row[7], n)
+        else:  # SQLite keeps Django datetimes as 'YYYY-MM-DD HH:MM:SS[.ffffff]' text
+            self.updated[ids] = np.array(row[7].split(","), dtype="datetime64[us]").astype(np.int64)
         # Material links of the changed records replace the ones held for them.
         if first:
-            cursor.execute("SELECT culturalobject_id, concept_id FROM register_culturalobject_materials")
-            links = cursor.fetchall()
+            cursor.execute(_LINKS_SQL[connection.vendor].format(where=""))
+            found = [cursor.fetchone()]
         else:
-            links = []
-            id_list = ids.tolist()
-            for start in range(0, len(id_list), 5000):
-                chunk = id_list[start:start + 5000]
-                cursor.execute("SELECT culturalobject_id, concept_id FROM register_culturalobject_materials "
-                               f"WHERE culturalobject_id IN ({', '.join(['%s'] * len(chunk))})", chunk)
-                links.extend(cursor.fetchall())
             keep = ~np.isin(self.link_object, ids)
             self.link_object, self.link_concept = self.link_object[keep], self.link_concept[keep]
-        if links:
-            objects, concepts = zip(*links, strict=True)
-            self.link_object = np.concatenate([self.link_object, np.array(objects, dtype=np.int64)])
-            self.link_concept = np.concatenate([self.link_concept, np.array(concepts, dtype=np.int64)])
+            found, id_list = [], ids.tolist()
+            for start in range(0, len(id_list), 5000):
+                chunk = id_list[start:start + 5000]
+                cursor.execute(_LINKS_SQL[connection.vendor].format(
+                    where=f"WHERE culturalobject_id IN ({', '.join(['%s'] * len(chunk))})"), chunk)
+                found.append(cursor.fetchone())
+        for objects, concepts, k in found:
+            if k:
+                self.link_object = np.concatenate([self.link_object, _ints(objects, k)])
+                self.link_concept = np.concatenate([self.link_concept, _ints(concepts, k)])
 
     # ------------------------------------------------------------------ selecting
-    def visible(self, user) -> np.ndarray:
-        """The same rule as permissions.view_q, as a mask over record ids."""
-        from turath.core.permissions import sees_everything
-
-        if sees_everything(user):
-            return self.present.copy()
-        levels, agency_id = view_scope(user)
-        mask = np.isin(self.sharing_code, self.sharing.lookup([str(v) for v in levels]))
-        if agency_id is not None:
-            mask |= self.agency == agency_id
-        return mask & self.present
-
     def select(self, user, conditions: dict, text_ids: np.ndarray | None) -> Selection:
-        """Ids of the records the user may see that satisfy every condition (and, with `text_ids`,
-        contain the query's words). `conditions` come from facets.column_conditions."""
-        mask = self.visible(user)
-        for key, wanted in conditions.items():
-            if key == "object_type":
-                mask &= _member(self.object_type, wanted)
-            elif key == "period":
-                mask &= _member(self.period, wanted)
-            elif key == "owning_agency":
-                mask &= _member(self.agency, wanted)
-            elif key == "status":
-                mask &= np.isin(self.status_code, self.status.lookup(wanted))
-            elif key == "origin_country":
-                mask &= np.isin(self.country_code, self.country.lookup(wanted))
-            elif key == "material":
-                has = np.zeros(len(mask), dtype=bool)
-                has[self.link_object[_member(self.link_concept, wanted)]] = True
-                mask &= has
+        """Ids (ascending) of the records the user may see that satisfy every condition and, with
+        `text_ids`, contain the query's words. `conditions` come from facets.column_conditions."""
         if text_ids is None:
-            return Selection(np.flatnonzero(mask), self)
-        text_ids = text_ids[text_ids < len(mask)]  # a record committed after the columns were read
-        return Selection(np.unique(text_ids[mask[text_ids]]), self)
+            ids = np.flatnonzero(self.present)
+        else:
+            ids = np.sort(text_ids)
+            ids = ids[ids < len(self.present)]  # a record committed after the columns were read
+            ids = ids[self.present[ids]]
+        # The view rule of permissions.view_q, on the candidates' columns.
+        if not sees_everything(user):
+            levels, agency_id = view_scope(user)
+            keep = _lookup(self.sharing.lookup([str(v) for v in levels]), len(self.sharing.values))[
+                self.sharing_code[ids]]
+            if agency_id is not None:
+                keep |= self.agency[ids] == agency_id
+            ids = ids[keep]
+        for key, wanted in conditions.items():
+            if key == "material":
+                wanted_concepts = _lookup(wanted, int(self.link_concept.max(initial=0)) + 1)
+                has = np.zeros(len(self.present), dtype=bool)
+                has[self.link_object[wanted_concepts[self.link_concept]]] = True
+                ids = ids[has[ids]]
+                continue
+            column, codes = {
+                "object_type": (self.object_type, None), "period": (self.period, None),
+                "owning_agency": (self.agency, None), "status": (self.status_code, self.status),
+                "origin_country": (self.country_code, self.country),
+            }.get(key, (None, None))
+            if column is None:
+                continue
+            values = column[ids]
+            if codes is not None:
+                ids = ids[_lookup(codes.lookup(wanted), len(codes.values))[values]]
+            else:
+                wanted = [int(v) for v in wanted]
+                top = max(int(values.max(initial=0)), max(wanted, default=0)) + 1
+                ids = ids[_lookup(wanted, top)[np.maximum(values, 0)] & (values >= 0)]
+        return Selection(ids, self)
 
     def counts(self, ids: np.ndarray) -> dict[str, dict]:
         """{facet: {value: count}} over the selected ids (values as the SQL facets give them)."""
@@ -231,11 +237,13 @@ class RegisterColumns:
         return candidates[np.lexsort((tie, key))][:stop]
 
 
-def _member(column: np.ndarray, wanted) -> np.ndarray:
-    wanted = np.fromiter((int(v) for v in wanted), dtype=np.int64)
-    if len(wanted) == 0:
-        return np.zeros(len(column), dtype=bool)
-    return np.isin(column, wanted)
+def _lookup(wanted, size: int) -> np.ndarray:
+    """A boolean table over small integers (codes, concept or agency ids): table[v] is True for the
+    wanted values. Indexing it with a column is one gather, far cheaper than np.isin."""
+    table = np.zeros(max(size, 1), dtype=bool)
+    wanted = [int(v) for v in wanted if 0 <= int(v) < size]
+    table[wanted] = True
+    return table
 
 
 def _count(values: np.ndarray) -> dict:
@@ -249,11 +257,38 @@ def _count_codes(codes: np.ndarray, names: list) -> dict:
     return {names[code]: int(k) for code, k in enumerate(n.tolist()) if k and names[code] not in ("", None)}
 
 
-def _microseconds(values) -> np.ndarray:
-    if connection.vendor == "postgresql":
-        return np.array([0 if v is None else int(v.timestamp() * 1_000_000) for v in values], dtype=np.int64)
-    # SQLite keeps Django datetimes as 'YYYY-MM-DD HH:MM:SS[.ffffff]' text.
-    return np.array([v or "1970-01-01" for v in values], dtype="datetime64[us]").astype(np.int64)
+_ROWS_SQL = {
+    "sqlite": "SELECT group_concat(object_id), group_concat(owning_agency_id), group_concat(sharing), "
+              "group_concat(status), group_concat(coalesce(object_type_id, -1)), group_concat(coalesce(period_id, -1)), "
+              "group_concat(coalesce(origin_country, '')), group_concat(coalesce(updated, '1970-01-01')), "
+              "group_concat(deleted), count(*) FROM register_searchrow {where}",
+    "postgresql": "SELECT string_agg(object_id::text, ','), string_agg(owning_agency_id::text, ','), "
+                  "string_agg(sharing, ','), string_agg(status, ','), string_agg(coalesce(object_type_id, -1)::text, ','), "
+                  "string_agg(coalesce(period_id, -1)::text, ','), string_agg(coalesce(origin_country, ''), ','), "
+                  "string_agg(coalesce((extract(epoch FROM updated) * 1000000)::bigint, 0)::text, ','), "
+                  "string_agg(deleted::int::text, ','), count(*) FROM register_searchrow {where}",
+}
+_LINKS_SQL = {
+    "sqlite": "SELECT group_concat(culturalobject_id), group_concat(concept_id), count(*) "
+              "FROM register_culturalobject_materials {where}",
+    "postgresql": "SELECT string_agg(culturalobject_id::text, ','), string_agg(concept_id::text, ','), count(*) "
+                  "FROM register_culturalobject_materials {where}",
+}
+
+
+def _ints(joined: str, n: int) -> np.ndarray:
+    values = np.fromstring(joined, dtype=np.int64, sep=",")
+    if len(values) != n:
+        raise RuntimeError(f"search columns: expected {n} values, read {len(values)}")
+    return values
+
+
+def _encode(codes: _Codes, joined: str, n: int) -> np.ndarray:
+    parts = joined.split(",")
+    if len(parts) != n:
+        raise RuntimeError(f"search columns: expected {n} values, read {len(parts)}")
+    found, inverse = np.unique(np.array(parts), return_inverse=True)
+    return np.array([codes.code(str(v)) for v in found], dtype=np.int16)[inverse]
 
 
 _shared: dict = {}

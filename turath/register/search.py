@@ -225,7 +225,7 @@ def text_match_ids(query: ParsedQuery) -> np.ndarray:
         joined = cursor.fetchone()[0]
     if not joined:
         return np.zeros(0, dtype=np.int64)
-    return np.array(joined.split(","), dtype=np.int64)
+    return np.fromstring(joined, dtype=np.int64, sep=",")
 
 
 def ranked_ids(query: ParsedQuery, ids: np.ndarray, offset: int, limit: int) -> list[int]:
@@ -316,13 +316,16 @@ class SearchResult:
         if self.order in ("relevance", "-updated", "updated"):
             if self.order == "relevance" and self.query and self.ranked:
                 return ranked_ids(self.query, selection.ids, start, stop - start)
-            newest = selection.columns.newest_first(selection.ids, stop, reverse=self.order == "updated")
+            with selection.columns.lock:
+                newest = selection.columns.newest_first(selection.ids, stop, reverse=self.order == "updated")
             return newest[start:stop].tolist()
         return None  # record-number order: the database sorts
 
     def facets(self, lang: str | None = None) -> dict[str, list[tuple[str, str, int]]]:
         if self._selection is not None:
-            return facet_counts(None, lang or self.lang, counts=self._selection.columns.counts(self._selection.ids))
+            with self._selection.columns.lock:
+                counts = self._selection.columns.counts(self._selection.ids)
+            return facet_counts(None, lang or self.lang, counts=counts)
         return facet_counts(self._matched, lang or self.lang, columns=self._columns[1] if self.query else None)
 
 

@@ -159,6 +159,9 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": ObjectBriefSerializer(many=True),
+            "ranked": serializers.BooleanField(help_text=(
+                "False when order=relevance but the words match too many records to rank: the "
+                "results then come newest first")),
             "facets": serializers.DictField(child=FacetValueSerializer(many=True), required=False,
                                             help_text="With ?facets=1: counts per value of each facet"),
         }), 400: PROBLEM},
@@ -174,6 +177,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
                        prefetch=(Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")),))
         page = self.paginate_queryset(result)
         response = self.get_paginated_response(ObjectBriefSerializer(page, many=True, context=self.get_serializer_context()).data)
+        response.data["ranked"] = result.ranked
         if params.validated_data["facets"]:
             response.data["facets"] = {
                 facet: [{"value": value, "label": label, "count": count} for value, label, count in items]

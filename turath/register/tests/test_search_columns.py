@@ -100,6 +100,9 @@ def test_too_many_matches_to_rank_fall_back_to_newest_first(users, records, monk
     monkeypatch.setattr("turath.register.views.RANK_LIMIT", 1)
     html = client.get("/objects/?q=gold", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "too many to sort by relevance" in html
+    body = client.get("/api/v1/objects/?q=gold").json()
+    assert body["ranked"] is False and body["count"] == 2
+    assert client.get("/api/v1/objects/?q=astrolabe").json()["ranked"] is True
 
 
 def test_inside_a_transaction_a_large_register_searches_in_sql(users, records, monkeypatch):  # noqa: F811
@@ -172,3 +175,18 @@ def test_columns_follow_every_write(users):
     c = _record(eg, "EG-T-3", "coin", "members", "Fals de cuivre")
     assert _numbers(columns, ma) == {"EG-T-3"}
     assert columns.token == "rebuilt" != token and c.pk > a.pk
+
+
+def test_an_edited_text_is_found_by_its_new_words(users, actor, records):  # noqa: F811
+    """The text index follows edits (FTS5 triggers on SQLite, the search row's stored tsvector on
+    PostgreSQL), through the columns and through SQL alike."""
+    from turath.register import services
+
+    editor, viewer = users["eg_ministry_editor"], users["ma_museum_editor"]
+    record = CulturalObject.objects.get(record_number="EG-MOA-0002")
+    with actor(editor):
+        services.update_object(editor, record, {"title": "Fals de cuivre frappé à Fustat", "language": "fr"})
+    for found in (search_objects(viewer, "fustat"), search_objects(viewer, "calife")):
+        assert {o.record_number for o in found[0:10]} == {o.record_number for o in found.queryset}
+    assert {o.record_number for o in search_objects(viewer, "fustat")[0:10]} == {"EG-MOA-0002"}
+    assert search_objects(viewer, "calife").count == 0

@@ -24,6 +24,14 @@ class Command(BaseCommand):
 
         if not no_migrate:
             call_command("migrate", interactive=False, verbosity=0)
+        # Load the register's search columns before the first request rather than during it
+        # (seconds at a million records; see register/columns.py).
+        from django.db import connection
+
+        from turath.register import columns
+
+        columns.current()
+        connection.close()
         worker = None
         if not no_worker:
             # Jobs queue in the database; one worker process beside the web server runs them.
