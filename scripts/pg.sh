@@ -16,8 +16,11 @@ if [ ! -f "$PGROOT/data/PG_VERSION" ]; then
   $RUN "$BINDIR/initdb" -D "$PGROOT/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
 # Durability is not needed for a test cluster: fsync off makes migrations and fixtures fast.
+# shared_buffers: PostgreSQL's default (128 MB) is sized for tiny machines; its documentation
+# suggests about a quarter of the memory of a dedicated server. 1 GB holds the search rows of a
+# million-record register (benchmarks/README.md) and is still small on a 24 GB machine.
 $RUN "$BINDIR/pg_ctl" -D "$PGROOT/data" -l "$PGROOT/server.log" -w -t 60 \
-  -o "-p $PORT -k $PGROOT -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  -o "-p $PORT -k $PGROOT -h 127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c shared_buffers=${TURATH_PG_SHARED_BUFFERS:-1GB}" start >/dev/null
 "$BINDIR/psql" -h 127.0.0.1 -p "$PORT" -U postgres -qtAc "SELECT 1 FROM pg_roles WHERE rolname='turath'" | grep -q 1 \
   || "$BINDIR/psql" -h 127.0.0.1 -p "$PORT" -U postgres -qc "CREATE ROLE turath LOGIN SUPERUSER PASSWORD 'turath'"
 "$BINDIR/psql" -h 127.0.0.1 -p "$PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname='turath'" | grep -q 1 \

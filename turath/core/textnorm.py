@@ -63,10 +63,48 @@ def normalise(text: str) -> str:
 _ARTICLE = re.compile(r"(?<!\w)(?:وال|بال|كال|فال|لل|ال)(?=\w{3})")
 
 
-def tokens(text: str) -> list[str]:
-    """Searchable tokens of a text: normalised, with the Arabic article stripped."""
-    return _ARTICLE.sub("", normalise(text)).split()
+def _search_text_of(text: str) -> str:
+    """The reference computation: normalise the whole text, strip the article, one space between tokens."""
+    return " ".join(_ARTICLE.sub("", normalise(text)).split())
+
+
+# Every step of normalise() and _ARTICLE works inside a run of non-whitespace characters: no step removes
+# whitespace or matches across it (whitespace is never a word character, so \b, (?<!\w) and \w{3} see
+# the same kind of neighbour at a chunk's edge as in the whole text), and whitespace ends up as a token
+# boundary either way. Hence the tokens of a text are the tokens of its whitespace-separated chunks, one
+# after the other, and a chunk's tokens can be remembered: words recur across records (an import
+# normalises hundreds of thousands of texts), and a dictionary look-up is several times cheaper than the
+# regular expressions. register/tests/test_import_fast.py checks the equality on every BMP character in
+# several contexts and on random strings of the troublesome characters.
+_CHUNKS: dict[str, str] = {}
+_CHUNKS_MAX = 100_000  # entries (cleared when full: a few tens of MB at most)
+_CHUNK_MAX_LEN = 64  # longer chunks (URLs, run-on text) are normalised without being remembered
+
+
+def _chunk_text(chunk: str) -> str:
+    if len(chunk) > _CHUNK_MAX_LEN:
+        return _search_text_of(chunk)
+    if len(_CHUNKS) >= _CHUNKS_MAX:
+        _CHUNKS.clear()
+    done = _CHUNKS[chunk] = _search_text_of(chunk)
+    return done
 
 
 def search_text(text: str) -> str:
-    return " ".join(tokens(text))
+    """The searchable form of a text: its tokens (see tokens()) joined by single spaces."""
+    if not text or not isinstance(text, str):
+        return _search_text_of(text)
+    get = _CHUNKS.get
+    out = []
+    for chunk in text.split():
+        done = get(chunk)
+        if done is None:
+            done = _chunk_text(chunk)
+        if done:
+            out.append(done)
+    return " ".join(out)
+
+
+def tokens(text: str) -> list[str]:
+    """Searchable tokens of a text: normalised, with the Arabic article stripped."""
+    return search_text(text).split()

@@ -163,8 +163,11 @@ class RegisterColumns:
                 found.append(cursor.fetchone())
         for objects, concepts, k in found:
             if k:
-                self.link_object = np.concatenate([self.link_object, _ints(objects, k)])
-                self.link_concept = np.concatenate([self.link_concept, _ints(concepts, k)])
+                objects, concepts = _ints(objects, k), _ints(concepts, k)
+                # Links of a record committed after its row was read come again with that row.
+                known = objects < len(self.present)
+                self.link_object = np.concatenate([self.link_object, objects[known]])
+                self.link_concept = np.concatenate([self.link_concept, concepts[known]])
 
     # ------------------------------------------------------------------ selecting
     def select(self, user, conditions: dict, text_ids: np.ndarray | None) -> Selection:

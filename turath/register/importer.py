@@ -45,9 +45,13 @@ through serialize()) changes nothing, a changed row updates the record through s
 (only where the importing user's agency owns it and the user may change it; otherwise the row is an
 error). New records take a bulk path (concepts resolved once per term and cached, rows inserted in
 batches with their search text, materials, techniques, measurements, inscriptions and first status
-change). Deliberately, the audit log receives ONE entry per batch of new records (action "import",
-the record numbers and a SHA-256 digest of the rows), not one "create" entry per record; updates
-are audited per record by update_object.
+change; the broader-concept closures of a batch are loaded together). What repeats across rows is worked
+out once per distinct value and remembered: words' normalised forms (core.textnorm), measurements,
+dates, countries (inside validate_record, never its messages) and `language` cells;
+tests/test_import_fast.py proves these give what the plain computations give. Deliberately, the
+audit log receives ONE entry per batch of new records (action "import", the record numbers and a
+SHA-256 digest of the rows), not one "create" entry per record; updates are audited per record by
+update_object.
 """
 
 import codecs
@@ -63,7 +67,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -360,25 +364,27 @@ def _json_concept(value):
     return value
 
 
+_DATA_KEYS = JSON_KEYS - DERIVED_KEYS
+_TRANSLATION_KEYS = {fld: tuple((code, f"{fld}_{code}") for code in LANGS) for fld in services.TEXT_FIELDS}
+
+
 def row_to_data(row: dict) -> tuple[dict, dict[str, list[str]]]:
     """A CSV row or JSON element as the dict validate_record reads, plus errors of the row's shape."""
     errors: dict[str, list[str]] = {}
-    unknown = sorted(k for k in row if k not in JSON_KEYS)
-    if unknown:
+    if not row.keys() <= JSON_KEYS:
+        unknown = sorted(k for k in row if k not in JSON_KEYS)
         errors["row"] = [_("Unknown fields: %(f)s.") % {"f": ", ".join(unknown)}]
-    data = {k: v for k, v in row.items() if k not in DERIVED_KEYS and k in JSON_KEYS}
-    for key, value in data.items():
-        if isinstance(value, str):
-            data[key] = value.strip()
+    data = {k: v.strip() if isinstance(v, str) else v for k, v in row.items() if k in _DATA_KEYS}
     lang, field_langs = _languages(str(data.get("language") or data.get("lang") or ""), errors)
     if lang:
         data["language"] = lang
-    machine = {m.strip().lower() for m in str(data.pop("machine_translated", "") or "").replace(",", ";").split(";")
-               if m.strip()}
-    for fld in services.TEXT_FIELDS:
-        translations = {code: data.pop(f"{fld}_{code}") for code in LANGS if data.get(f"{fld}_{code}")}
-        for code in LANGS:
-            data.pop(f"{fld}_{code}", None)
+    machine = _machine_translated(str(data.pop("machine_translated", "") or ""))
+    for fld, keys in _TRANSLATION_KEYS.items():
+        translations = {}
+        for code, key in keys:
+            text = data.pop(key, None)
+            if text:
+                translations[code] = text
         if data.get(fld) == {}:
             data[fld] = ""  # serialize() writes an empty text as {}
         original = data.get(fld) or ""
@@ -409,23 +415,55 @@ def row_to_data(row: dict) -> tuple[dict, dict[str, list[str]]]:
     return data, errors
 
 
+# The few distinct `language` and `machine_translated` cells of a file, each read once (bounded).
+_LANGUAGE_CELLS: dict[str, tuple[str, dict[str, str], tuple[str, ...]]] = {}
+_MACHINE_CELLS: dict[str, frozenset] = {}
+_CELLS_MAX = 10_000
+
+
+def _machine_translated(value: str) -> frozenset:
+    said = _MACHINE_CELLS.get(value)
+    if said is None:
+        if len(_MACHINE_CELLS) >= _CELLS_MAX:
+            _MACHINE_CELLS.clear()
+        said = _MACHINE_CELLS[value] = frozenset(
+            m.strip().lower() for m in value.replace(",", ";").split(";") if m.strip())
+    return said
+
+
 def _languages(value: str, errors: dict) -> tuple[str, dict[str, str]]:
     """The `language` cell: the default original language, then optional per-field exceptions,
     e.g. "ar; description=fr" (the exporter writes these when a record's texts differ in language)."""
-    default, per_field = "", {}
+    said = _LANGUAGE_CELLS.get(value)
+    if said is None:
+        if len(_LANGUAGE_CELLS) >= _CELLS_MAX:
+            _LANGUAGE_CELLS.clear()
+        said = _LANGUAGE_CELLS[value] = _read_languages(value)
+    default, per_field, wrong = said
+    for part in wrong:
+        errors.setdefault("language", []).append(
+            _("«%(v)s»: write a language code (ar, en, fr), optionally followed by field=code.") % {"v": part})
+    return default, dict(per_field)
+
+
+_LANG_CODE = re.compile(r"[a-z]{2,3}")
+
+
+def _read_languages(value: str) -> tuple[str, dict[str, str], tuple[str, ...]]:
+    """(default language, per-field languages, the parts that are not understood) of a `language` cell."""
+    default, per_field, wrong = "", {}, []
     for part in (p.strip() for p in value.replace(",", ";").split(";")):
         if not part:
             continue
         fld, _sep, code = part.rpartition("=")
         fld, code = fld.strip(), code.strip().lower()
-        if not re.fullmatch(r"[a-z]{2,3}", code) or (fld and fld not in services.TEXT_FIELDS):
-            errors.setdefault("language", []).append(
-                _("«%(v)s»: write a language code (ar, en, fr), optionally followed by field=code.") % {"v": part})
+        if not _LANG_CODE.fullmatch(code) or (fld and fld not in services.TEXT_FIELDS):
+            wrong.append(part)
         elif fld:
             per_field[fld] = code
         else:
             default = code
-    return default, per_field
+    return default, per_field, tuple(wrong)
 
 
 class ConceptCache:
@@ -469,6 +507,33 @@ class ConceptCache:
                 seen.add(cid)
                 out.extend(terms)
         return out
+
+    def preload(self, concepts: Iterable):
+        """Load the closures of many concepts at once (a batch's): one query per level of broader links and
+        one for the labels, where terms() would query each concept separately. The same concepts and labels
+        as _load_closure; within a level, parents come in the order of their ids."""
+        todo = list(dict.fromkeys(c.pk for c in concepts if c is not None and c.pk not in self.closures))
+        if len(todo) < 2:
+            return
+        through = Concept.broader.through
+        parents: dict[int, list[int]] = {}
+        known, frontier = set(todo), todo
+        while frontier:
+            for child, parent in through.objects.filter(from_concept_id__in=frontier).order_by(
+                    "from_concept_id", "to_concept_id").values_list("from_concept_id", "to_concept_id"):
+                parents.setdefault(child, []).append(parent)
+            frontier = [p for f in frontier for p in parents.get(f, ()) if p not in known]
+            frontier = list(dict.fromkeys(frontier))
+            known.update(frontier)
+        labels: dict[int, list[str]] = {cid: [] for cid in known}
+        for cid, norm in ConceptLabel.objects.filter(concept_id__in=known).values_list("concept_id", "norm"):
+            labels[cid].append(norm)
+        for concept_id in todo:
+            order, level = [concept_id], [concept_id]
+            while level:
+                level = [p for p in dict.fromkeys(p for f in sorted(level) for p in parents.get(f, ())) if p not in order]
+                order.extend(level)
+            self.closures[concept_id] = [(cid, [concept_token(cid), *labels[cid]]) for cid in order]
 
     def _load_closure(self, concept_id: int):
         through = Concept.broader.through
@@ -525,6 +590,8 @@ def _preview(before: dict, cleaned: services.Cleaned) -> dict:
 
 
 _MILLI = Decimal("0.001")
+# What json.dumps(data, sort_keys=True, ensure_ascii=False, default=str) builds on every call, built once.
+_DIGEST_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
 
 
 # ---------------------------------------------------------------- the import
@@ -534,21 +601,38 @@ _OBJECT_DEFAULTS = {f.attname: f.get_default() for f in CulturalObject._meta.con
                     if not f.primary_key and f.attname not in ("uid",)}
 
 
-def _adapter(f):
-    """How the ORM would turn a field's Python value into a query parameter, minus its per-value overhead."""
+def _adapter(f, conn):
+    """How the ORM would turn a field's Python value into a query parameter, minus its per-value overhead.
+    `conn` is the connection itself (not the `connection` proxy, whose every attribute costs a lookup)."""
     kind = f.get_internal_type()
     if kind == "JSONField":
-        return lambda v: connection.ops.adapt_json_value(v, f.encoder)
-    if kind == "DateTimeField":
-        memo = {}  # one timestamp per batch: adapt it once
+        adapt_json, encoder, empty = conn.ops.adapt_json_value, f.encoder, {}
 
-        def adapt_datetime(v):
-            if v not in memo:
-                memo[v] = f.get_db_prep_save(v, connection)
-            return memo[v]
-        return adapt_datetime
-    if kind in ("UUIDField", "DateField", "DecimalField"):
-        return lambda v: f.get_db_prep_save(v, connection)
+        def adapt_json_memo(v):
+            # Empty texts and lists (most subjects, features, inventory numbers…) are adapted once per batch.
+            if not v and type(v) in (dict, list):
+                done = empty.get(type(v))
+                if done is None:
+                    done = empty[type(v)] = adapt_json(v, encoder)
+                return done
+            return adapt_json(v, encoder)
+        return adapt_json_memo
+    if kind in ("DateTimeField", "DateField", "DecimalField"):
+        # Few distinct values per batch (one timestamp, dates documented, measurement values): adapt each
+        # once. Decimals are keyed by their text, so 12.5 and 12.50 each keep their own adaptation.
+        memo, prep = {}, f.get_db_prep_save
+        keyed = str if kind == "DecimalField" else None
+
+        def adapt_memo(v):
+            key = keyed(v) if keyed else v
+            done = memo.get(key)
+            if done is None:
+                done = memo[key] = prep(v, conn)
+            return done
+        return adapt_memo
+    if kind == "UUIDField":
+        prep = f.get_db_prep_save
+        return lambda v: prep(v, conn)
     return None
 
 
@@ -557,19 +641,19 @@ def _raw_insert(model, rows: list[dict]):
     compilation. Values are adapted as the ORM adapts them (JSON, UUID, dates, decimals)."""
     if not rows:
         return
+    conn = connections[DEFAULT_DB_ALIAS]
+    quote = conn.ops.quote_name
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        connection.ops.quote_name(model._meta.db_table),
-        ", ".join(connection.ops.quote_name(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
-    adapt = [(f.attname, _adapter(f)) for f in fields]
+        quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields), ", ".join(["%s"] * len(fields)))
+    adapt = [(f.attname, _adapter(f, conn)) for f in fields]
     params = [[row[name] if fn is None or row[name] is None else fn(row[name]) for name, fn in adapt]
               for row in rows]
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
             # COPY is PostgreSQL's bulk path: several times faster than executemany for these row counts.
-            columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-            with cursor.cursor.copy(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({columns}) "
-                                    "FROM STDIN") as copy:
+            columns = ", ".join(quote(f.column) for f in fields)
+            with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN") as copy:
                 for values in params:
                     copy.write_row(values)
             return
@@ -674,6 +758,9 @@ class _Importer:
         now = timezone.now()
         user_id, agency_id = self.user.pk, self.agency.pk
         rows, by_number = [], {}
+        self.cache.preload(c for _l, _n, _d, cleaned in records for c in (
+            cleaned.values.get("object_type"), cleaned.values.get("period"), *(cleaned.materials or []),
+            *(cleaned.techniques or [])))
         for _label, number, _data, cleaned in records:
             values = cleaned.values
             text = compose_search_text(
@@ -693,8 +780,10 @@ class _Importer:
         note = _("Record created (import)")
         for row in rows:
             pk, cleaned = ids[row["record_number"]], by_number[row["record_number"]]
-            mats += [{"culturalobject_id": pk, "concept_id": c.pk} for c in dict.fromkeys(cleaned.materials)]
-            techs += [{"culturalobject_id": pk, "concept_id": c.pk} for c in dict.fromkeys(cleaned.techniques)]
+            # Deduplicated by id (what Concept equality compares), without hashing model instances.
+            mats += [{"culturalobject_id": pk, "concept_id": cid} for cid in dict.fromkeys(c.pk for c in cleaned.materials)]
+            techs += [{"culturalobject_id": pk, "concept_id": cid}
+                      for cid in dict.fromkeys(c.pk for c in cleaned.techniques)]
             measures += [{"object_id": pk, **m} for m in cleaned.measurements]
             inscriptions += [{"object_id": pk, **i} for i in cleaned.inscriptions]
             history.append({"object_id": pk, "from_status": "", "to_status": row["status"], "at": now,
@@ -705,7 +794,7 @@ class _Importer:
         objs = sorted(ids.items(), key=lambda item: item[1])
         digest = hashlib.sha256()
         for _label, _number, data, _cleaned in records:
-            digest.update(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode())
+            digest.update(_DIGEST_JSON.encode(data).encode())
         audit.record("import", object_type="register.culturalobject",
                      object_repr=_("%(n)d records imported from %(src)s") % {"n": len(objs), "src": self.source},
                      after={"count": len(objs), "source": self.source, "sha256": digest.hexdigest(),

@@ -64,6 +64,10 @@ class Cleaned:
     inscriptions: list | None
 
 
+_SEPARATORS = re.compile(r"[;|\n]")
+_LANG_CODE_RE = re.compile(r"^[a-z]{2,3}$")
+
+
 def _split(value) -> list[str]:
     if value is None:
         return []
@@ -72,14 +76,14 @@ def _split(value) -> list[str]:
         # pass through to _concept as they are.
         return [v if isinstance(v, (Concept, dict)) else str(v).strip() for v in value
                 if isinstance(v, (Concept, dict)) or str(v).strip()]
-    return [p.strip() for p in re.split(r"[;|\n]", str(value)) if p.strip()]
+    return [p.strip() for p in _SEPARATORS.split(str(value)) if p.strip()]
 
 
 def _concept(value, scheme_key, field, errors, suggestions):
+    if isinstance(value, Concept):  # first: `in (None, "")` would call Model.__eq__ twice
+        return value
     if value in (None, ""):
         return None
-    if isinstance(value, Concept):
-        return value
     if isinstance(value, dict):
         value = value.get("uri") or value.get("id") or ""
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
@@ -111,7 +115,7 @@ def _text(value, lang, field, errors):
     for code, text in multilingual.texts(value):
         if len(text) > MAX_TEXT:
             errors.setdefault(field, []).append(_("Text is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
-        if code and code not in multilingual.LANGS and not re.match(r"^[a-z]{2,3}$", code):
+        if code and code not in multilingual.LANGS and not _LANG_CODE_RE.match(code):
             errors.setdefault(field, []).append(_("Unknown language code «%(c)s».") % {"c": code})
     return value
 
@@ -129,6 +133,48 @@ _DIM_ALIASES = {
 # Choice values computed once: the enum properties rebuild their lists on every call (bulk imports validate a lot).
 _DIMENSIONS, _UNITS = frozenset(Measurement.Dimension.values), frozenset(Measurement.Unit.values)
 _INSCRIPTION_KINDS, _SHARING_LEVELS = frozenset(Inscription.Kind.values), frozenset(Sharing.values)
+_PLAIN_LIMITS = {f: CulturalObject._meta.get_field(f).max_length or MAX_TEXT for f in PLAIN_FIELDS}
+
+
+# Bulk imports validate hundreds of thousands of rows whose measurements, dates and countries repeat:
+# what a written value means does not depend on the row or on the language of the messages, so it is
+# worked out once and remembered (bounded memos, cleared when full). The messages are still written
+# for each row, in the active language.
+_MEMO_MAX = 50_000
+
+
+def _remember(memo: dict, key, value):
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    memo[key] = value
+    return value
+
+
+def _measurement(item) -> tuple:
+    """("ok", dimension, value, unit) or the reason a measurement (text or dict) is refused:
+    ("form",), ("value",), ("dimension", dim) or ("unit", unit, dim)."""
+    if isinstance(item, str):
+        m = _MEASURE_RE.match(item)
+        if not m:
+            return ("form",)
+        item = {"dimension": m.group(1), "value": m.group(2).replace(",", "."), "unit": m.group(3)}
+    dim = str(item.get("dimension", "")).strip().lower()
+    dim = _DIM_ALIASES.get(dim, dim)
+    unit = str(item.get("unit", "")).strip().lower()
+    try:
+        number = Decimal(str(item.get("value")).replace(",", "."))
+        if number <= 0 or number.is_nan() or number > Decimal("1e8"):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        return ("value",)
+    if dim not in _DIMENSIONS:
+        return ("dimension", dim)
+    if unit not in _UNITS or (dim == "weight") != (unit in ("g", "kg")):
+        return ("unit", unit, dim)
+    return ("ok", dim, number, unit)
+
+
+_MEASUREMENTS: dict[str, tuple] = {}
 
 
 def _measurements(value, errors):
@@ -136,32 +182,52 @@ def _measurements(value, errors):
     out = []
     for i, item in enumerate(items, 1):
         if isinstance(item, str):
-            m = _MEASURE_RE.match(item)
-            if not m:
-                errors.setdefault("measurements", []).append(
-                    _("Measurement %(i)d «%(v)s»: write dimension=value unit, e.g. height=12.5 cm.") % {"i": i, "v": item})
-                continue
-            item = {"dimension": m.group(1), "value": m.group(2).replace(",", "."), "unit": m.group(3)}
-        dim = str(item.get("dimension", "")).strip().lower()
-        dim = _DIM_ALIASES.get(dim, dim)
-        unit = str(item.get("unit", "")).strip().lower()
-        try:
-            number = Decimal(str(item.get("value")).replace(",", "."))
-            if number <= 0 or number.is_nan() or number > Decimal("1e8"):
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
+            said = _MEASUREMENTS.get(item) or _remember(_MEASUREMENTS, item, _measurement(item))
+            note = ""
+        else:
+            said = _measurement(item)
+            note = str(item.get("note", ""))[:200] if said[0] == "ok" else ""
+        kind = said[0]
+        if kind == "ok":
+            out.append({"dimension": said[1], "value": said[2], "unit": said[3], "note": note})
+        elif kind == "form":
+            errors.setdefault("measurements", []).append(
+                _("Measurement %(i)d «%(v)s»: write dimension=value unit, e.g. height=12.5 cm.") % {"i": i, "v": item})
+        elif kind == "value":
             errors.setdefault("measurements", []).append(_("Measurement %(i)d: the value must be a positive number.") % {"i": i})
-            continue
-        if dim not in _DIMENSIONS:
+        elif kind == "dimension":
             errors.setdefault("measurements", []).append(
-                _("Measurement %(i)d: unknown dimension «%(d)s».") % {"i": i, "d": dim})
-            continue
-        if unit not in _UNITS or (dim == "weight") != (unit in ("g", "kg")):
+                _("Measurement %(i)d: unknown dimension «%(d)s».") % {"i": i, "d": said[1]})
+        else:
             errors.setdefault("measurements", []).append(
-                _("Measurement %(i)d: unit «%(u)s» does not fit %(d)s.") % {"i": i, "u": unit, "d": dim})
-            continue
-        out.append({"dimension": dim, "value": number, "unit": unit, "note": str(item.get("note", ""))[:200]})
+                _("Measurement %(i)d: unit «%(u)s» does not fit %(d)s.") % {"i": i, "u": said[1], "d": said[2]})
     return out
+
+
+_DATES: dict[str, tuple] = {}
+
+
+def _parse_date(text: str):
+    """dates.parse_date, remembered per text as written (its result and its error do not depend on the day
+    or the language: the future check is made by the caller)."""
+    said = _DATES.get(text)
+    if said is None:
+        try:
+            said = ("ok", parse_date(text))
+        except DateError as exc:
+            said = ("error", str(exc))
+        _remember(_DATES, text, said)
+    if said[0] == "error":
+        raise DateError(said[1])
+    return said[1]
+
+
+_COUNTRIES: dict[str, bool] = {}
+
+
+def _is_country(code: str) -> bool:
+    known = _COUNTRIES.get(code)
+    return known if known is not None else _remember(_COUNTRIES, code, is_country(code))
 
 
 def _inscriptions(value, lang, errors):
@@ -224,7 +290,7 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
     for field in PLAIN_FIELDS:
         if not partial or field in data:
             text = str(data.get(field) or "").strip()
-            limit = CulturalObject._meta.get_field(field).max_length or MAX_TEXT
+            limit = _PLAIN_LIMITS[field]
             if len(text) > limit:
                 errors.setdefault(field, []).append(_("At most %(n)d characters.") % {"n": limit})
             values[field] = text[:limit]
@@ -234,7 +300,7 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
 
     if not partial or "date" in data:
         try:
-            parsed = parse_date(str(data.get("date") or ""))
+            parsed = _parse_date(str(data.get("date") or ""))
         except DateError as exc:
             errors.setdefault("date", []).append(str(exc))
             parsed = None
@@ -263,7 +329,7 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
 
     if not partial or "origin_country" in data:
         country = str(data.get("origin_country") or "").strip().upper()
-        if country and not is_country(country):
+        if country and not _is_country(country):
             errors.setdefault("origin_country", []).append(_("«%(c)s» is not an ISO 3166 country code.") % {"c": country})
         values["origin_country"] = country
 
