@@ -217,11 +217,12 @@ def text_match_ids(query: ParsedQuery) -> np.ndarray:
     (as one comma-separated string: 160,000 ids arrive in ~25 ms, as rows in ~70 ms)."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT string_agg(object_id::text, ',') FROM register_searchrow "
+            # Eight big-endian bytes per id: cheaper for the server than formatting text.
+            cursor.execute("SELECT string_agg(int8send(object_id), ''::bytea) FROM register_searchrow "
                            "WHERE document @@ to_tsquery('simple', %s)", [query.tsquery()])
-        else:
-            cursor.execute("SELECT group_concat(rowid) FROM register_fts WHERE register_fts MATCH %s",
-                           [query.fts5()])
+            packed = cursor.fetchone()[0]
+            return np.frombuffer(bytes(packed), dtype=">i8").astype(np.int64) if packed else np.zeros(0, np.int64)
+        cursor.execute("SELECT group_concat(rowid) FROM register_fts WHERE register_fts MATCH %s", [query.fts5()])
         joined = cursor.fetchone()[0]
     if not joined:
         return np.zeros(0, dtype=np.int64)
@@ -235,10 +236,12 @@ def ranked_ids(query: ParsedQuery, ids: np.ndarray, offset: int, limit: int) -> 
         return []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # The ids already match the words: read their documents by key (a filter `= ANY(list)`
+            # beside the text match would compare every matching row with the whole list).
             cursor.execute(
-                "SELECT object_id FROM register_searchrow WHERE document @@ to_tsquery('simple', %s) "
-                "AND object_id = ANY(%s) ORDER BY ts_rank(document, to_tsquery('simple', %s)) DESC, object_id DESC "
-                "LIMIT %s OFFSET %s", [query.tsquery(), ids.tolist(), query.tsquery(), limit, offset])
+                "SELECT object_id FROM register_searchrow WHERE object_id = ANY(%s) "
+                "ORDER BY ts_rank(document, to_tsquery('simple', %s)) DESC, object_id DESC "
+                "LIMIT %s OFFSET %s", [ids.tolist(), query.tsquery(), limit, offset])
         else:
             # The unary + keeps the text index driving the query (the id list only filters).
             cursor.execute(
