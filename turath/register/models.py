@@ -242,3 +242,14 @@ class SearchEpoch(models.Model):
 
     class Meta:
         default_permissions = ()
+
+
+class BulkLoad(models.Model):
+    """Present only inside an import's transaction, and never committed: while a row exists, the
+    SQLite insert triggers of the text index and the search rows stand aside and the importer indexes
+    each batch of new records with one statement (per-row trigger inserts into FTS5 cost ~3x more)."""
+
+    started = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        default_permissions = ()

@@ -190,3 +190,61 @@ def test_an_edited_text_is_found_by_its_new_words(users, actor, records):  # noq
         assert {o.record_number for o in found[0:10]} == {o.record_number for o in found.queryset}
     assert {o.record_number for o in search_objects(viewer, "fustat")[0:10]} == {"EG-MOA-0002"}
     assert search_objects(viewer, "calife").count == 0
+
+
+def _import_csv(user, rows):
+    import csv
+    import io
+
+    from turath.register.importer import import_rows
+
+    header = list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, header)
+    writer.writeheader()
+    writer.writerows(rows)
+    buffer.seek(0)
+    return import_rows(list(csv.DictReader(buffer)), user, source="test.csv")
+
+
+def test_an_import_is_searchable_at_once_and_leaves_the_triggers_armed(users, records, monkeypatch):  # noqa: F811
+    """A bulk import indexes its new records batch by batch (SQLite: the insert triggers stand
+    aside while the import holds a BulkLoad row); the records are then found by their words, facets
+    and materials through the columns and through SQL, and a record written afterwards by the
+    ordinary path is indexed by the triggers again."""
+    from turath.register.models import BulkLoad
+
+    editor, viewer = users["eg_ministry_editor"], users["ma_museum_editor"]
+    rows = [{"record_number": f"EG-IMP-{i:03d}", "object_type": "coin", "title": f"Dirham d'argent n° {i}",
+             "language": "fr", "materials": "silver", "origin_country": "EG", "sharing": "members"}
+            for i in range(1, 8)]
+    rows.append({"record_number": "EG-IMP-100", "object_type": "مخطوط", "title": "مصحف شريف بخط الثلث",
+                 "language": "ar", "materials": "paper", "origin_country": "EG", "sharing": "agency"})
+    report = _import_csv(editor, rows)
+    assert report.committed and report.created == 8, report.as_text()
+    assert not BulkLoad.objects.exists()
+    for q, filters, expected in [
+        ("dirham", {}, {f"EG-IMP-{i:03d}" for i in range(1, 8)}),
+        ("", {"material": [_concept("silver", "materials")]}, {f"EG-IMP-{i:03d}" for i in range(1, 8)}),
+        ("مصحف", {}, {"EG-MOA-0001"}),  # the imported one is agency-only: not for the other agency
+    ]:
+        result = search_objects(viewer, q, filters)
+        assert {o.record_number for o in result[0:50]} == expected == {o.record_number for o in result.queryset}
+    assert {o.record_number for o in search_objects(editor, "مصحف")[0:5]} == {"EG-IMP-100", "EG-MOA-0001"}
+    later = _record(editor, "EG-T-9", "coin", "members", "Dirham tardif", ["silver"])
+    assert later.record_number in {o.record_number for o in search_objects(viewer, "dirham")[0:50]}
+
+
+def test_a_failed_import_leaves_nothing_in_the_indexes(users, records):  # noqa: F811
+    from turath.register.models import BulkLoad, SearchRow
+
+    editor = users["eg_ministry_editor"]
+    before = SearchRow.objects.count()
+    rows = [{"record_number": "EG-BAD-001", "object_type": "coin", "title": "Dirham", "language": "fr",
+             "origin_country": "EG"},
+            {"record_number": "EG-BAD-002", "object_type": "no such type", "title": "Dirham", "language": "fr",
+             "origin_country": "EG"}]
+    report = _import_csv(editor, rows)
+    assert not report.committed
+    assert SearchRow.objects.count() == before and not BulkLoad.objects.exists()
+    assert search_objects(editor, "dirham").count == 0
