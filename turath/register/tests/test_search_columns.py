@@ -49,9 +49,21 @@ def _both(user, q, filters, order="relevance", monkeypatch=None):
     return fast, slow
 
 
-@pytest.mark.parametrize("username", USERS)
+@pytest.mark.parametrize("username", [*USERS, "superuser", "anonymous", "inactive"])
 def test_columns_give_what_sql_gives(users, records, username, monkeypatch):  # noqa: F811
-    user = users[username]
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+
+    if username == "superuser":
+        user = get_user_model().objects.create_superuser("root", password="x-Turath-2026")
+    elif username == "anonymous":
+        user = AnonymousUser()
+    elif username == "inactive":  # a deactivated account of a law-enforcement agency: public only
+        user = users["eg_customs_viewer"]
+        user.is_active = False
+        user.save()
+    else:
+        user = users[username]
     seen_any = False
     for q, filters in _searches():
         for order in ("relevance", "-updated", "updated", "record_number"):
