@@ -62,6 +62,7 @@ class Selection:
 
     ids: np.ndarray
     columns: "RegisterColumns"
+    visible: int = 0  # records the user may see that the words match, before the facet filters
 
 
 class RegisterColumns:
@@ -70,9 +71,13 @@ class RegisterColumns:
 
     def __init__(self, alias_key):
         self.alias_key = alias_key
-        self.token = None
+        self.lock = threading.Lock()  # held by refresh and by every read; never replaced
+        self._reset(None)
+
+    def _reset(self, token):
+        """Forget everything read (not the lock: a thread may be waiting on it)."""
+        self.token = token
         self.horizon = None  # SQLite: highest stamp read; PostgreSQL: oldest running transaction then
-        self.lock = threading.Lock()
         self.sharing, self.status, self.country = _Codes(), _Codes(), _Codes()
         self.present = np.zeros(0, dtype=bool)
         self.agency = np.zeros(0, dtype=np.int64)
@@ -106,8 +111,7 @@ class RegisterColumns:
                 token = str(uuid.uuid4())
                 cursor.execute("INSERT INTO register_searchepoch (token) VALUES (%s)", [token])
             if token != self.token or self.horizon is None:
-                self.__init__(self.alias_key)
-                self.token = token
+                self._reset(token)
                 since = None
             else:
                 since = self.horizon
@@ -187,6 +191,7 @@ class RegisterColumns:
             if agency_id is not None:
                 keep |= self.agency[ids] == agency_id
             ids = ids[keep]
+        visible = len(ids)
         for key, wanted in conditions.items():
             if key == "material":
                 wanted_concepts = _lookup(wanted, int(self.link_concept.max(initial=0)) + 1)
@@ -205,10 +210,10 @@ class RegisterColumns:
             if codes is not None:
                 ids = ids[_lookup(codes.lookup(wanted), len(codes.values))[values]]
             else:
-                wanted = [int(v) for v in wanted]
-                top = max(int(values.max(initial=0)), max(wanted, default=0)) + 1
+                # Sized by the column, not by the request: an id beyond every stored one matches nothing.
+                top = int(values.max(initial=0)) + 1
                 ids = ids[_lookup(wanted, top)[np.maximum(values, 0)] & (values >= 0)]
-        return Selection(ids, self)
+        return Selection(ids, self, visible)
 
     def counts(self, ids: np.ndarray) -> dict[str, dict]:
         """{facet: {value: count}} over the selected ids (values as the SQL facets give them)."""

@@ -67,7 +67,7 @@ def _search(user, q: str) -> QuerySet:
     from . import search
 
     if hasattr(search, "search_objects"):
-        result = search.search_objects(user, q, {})
+        result = search.search_objects(user, q, {}, pages=False)
         return getattr(result, "queryset", result).order_by()
     qs = CulturalObject.objects.restrict(user, "view")
     for token in search_text(q).split():

@@ -214,7 +214,12 @@ ORDERS = {
 }
 
 
-RANK_LIMIT = 10_000  # rank by relevance when the words match at most this many records
+# Relevance is worked out when a search finds at most RANK_LIMIT records and its words match at most
+# RANK_WORDS_LIMIT records the user may see: ranking reads every record the words match (FTS5 walks
+# them all), so very common words cost as much as a large result. Both counts are of records the
+# user may see, so whether a page is ranked says nothing about other agencies' records.
+RANK_LIMIT = 10_000
+RANK_WORDS_LIMIT = 20_000
 
 
 def text_match_ids(query: ParsedQuery) -> np.ndarray:
@@ -236,7 +241,7 @@ def text_match_ids(query: ParsedQuery) -> np.ndarray:
 
 
 def ranked_ids(query: ParsedQuery, ids: np.ndarray, offset: int, limit: int) -> list[int]:
-    """`ids` (at most RANK_LIMIT) ordered by relevance (bm25 on SQLite, ts_rank on PostgreSQL;
+    """`ids` (the search's records, at most RANK_LIMIT) ordered by relevance (bm25 on SQLite, ts_rank on PostgreSQL;
     ties: newest record first), from `offset`, at most `limit`."""
     if not len(ids) or limit <= 0:
         return []
@@ -257,6 +262,16 @@ def ranked_ids(query: ParsedQuery, ids: np.ndarray, offset: int, limit: int) -> 
         return [row[0] for row in cursor.fetchall()]
 
 
+def _unranked(query, order, selection) -> str:
+    """Why a relevance-ordered page falls back to newest first: "results" (too many found), "words"
+    (words too common), or "" (ranked, or another order)."""
+    if not query or order != "relevance" or selection is None:
+        return ""
+    if len(selection.ids) > RANK_LIMIT:
+        return "results"
+    return "words" if selection.visible > RANK_WORDS_LIMIT else ""
+
+
 class SearchResult:
     """The records a user may see that match a query and filters.
 
@@ -267,8 +282,9 @@ class SearchResult:
     code that streams every match; it is also the fallback when the columns are not available
     (inside a transaction on a large register). `rows` is the queryset the page's records are read
     from: callers may add select_related/prefetch_related to it (and to `queryset`) with `related()`.
-    `ranked` is False when the words match more than RANK_LIMIT records and the order "relevance"
-    fell back to newest first.
+    `ranked` is False when the order "relevance" fell back to newest first, and `unranked` says why
+    (see RANK_LIMIT). (`text_count`, the records the words alone match in the whole register,
+    others' included, is for benchmarks and never shown.)
     """
 
     def __init__(self, *, matched, ordered, query: ParsedQuery, filters: dict, lang: str, rows,
@@ -282,7 +298,8 @@ class SearchResult:
         self.order = order
         self._selection = selection
         self.text_count = text_count
-        self.ranked = not (query and order == "relevance" and selection is not None and text_count > RANK_LIMIT)
+        self.unranked = _unranked(query, order, selection)  # "", "results" or "words"
+        self.ranked = not self.unranked
 
     def related(self, *, select=(), prefetch=()):
         """Load these relations with the records of a page (applied to `rows` and `queryset`)."""
@@ -339,13 +356,13 @@ class SearchResult:
 
 
 def search_objects(user, q: str = "", filters: dict[str, list[str]] | None = None, *, order: str = "relevance",
-                   lang: str | None = None) -> SearchResult:
+                   lang: str | None = None, pages: bool = True) -> SearchResult:
     """Search the register as `user` sees it.
 
     Every word of `q` must match (in any language, with concept labels expanded to concepts); `filters`
     maps facet keys (FACETS in facets.py) to values: values within a facet are alternatives (OR),
     facets combine (AND); a broader concept also selects its narrower ones. Raises ValueError for
-    an unknown `order`.
+    an unknown `order`. `pages=False` (an export, which streams `queryset`) skips the columns.
     """
     if order not in ORDERS:
         raise ValueError(f"unknown order {order!r}; use one of {', '.join(ORDERS)}")
@@ -367,13 +384,13 @@ def search_objects(user, q: str = "", filters: dict[str, list[str]] | None = Non
         ordered = matched.annotate(search_rank=_FullText(query, "rank")).order_by("-search_rank", "-pk")
 
     selection, text_count = None, 0
-    columns = register_columns.current()
+    columns = register_columns.current() if pages else None
     if columns is not None:
         text_ids = text_match_ids(query) if query else None
         text_count = len(text_ids) if text_ids is not None else 0
         with columns.lock:
             selection = columns.select(user, column_conditions(filters), text_ids)
-        if query and order == "relevance" and text_count > RANK_LIMIT:
+        if _unranked(query, order, selection):
             ordered = matched.order_by("-updated", "-pk")  # as the pages are ordered (see `ranked`)
     return SearchResult(matched=matched, ordered=ordered, query=query, filters=filters, lang=lang, rows=visible,
                         selection=selection, text_count=text_count, order=order)

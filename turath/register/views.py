@@ -104,7 +104,7 @@ def object_list(request):
     return render(request, "register/object_list.html", {
         "nav": "register", "q": q, "page": page, "facet_groups": facet_groups, "chips": chips,
         "total": page.paginator.count, "order": order, "orders": ORDER_LABELS.items(),
-        "ranked": result.ranked, "rank_limit": RANK_LIMIT,
+        "unranked": result.unranked, "rank_limit": RANK_LIMIT,
     })
 
 

@@ -160,8 +160,8 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
             "previous": serializers.URLField(allow_null=True),
             "results": ObjectBriefSerializer(many=True),
             "ranked": serializers.BooleanField(help_text=(
-                "False when order=relevance but the words match too many records to rank: the "
-                "results then come newest first")),
+                "False when order=relevance fell back to newest first: the search finds more than "
+                "10,000 records, or its words are in more than 20,000 records you may see")),
             "facets": serializers.DictField(child=FacetValueSerializer(many=True), required=False,
                                             help_text="With ?facets=1: counts per value of each facet"),
         }), 400: PROBLEM},

@@ -1,7 +1,8 @@
 """Bulk loads on SQLite: the insert triggers of the text index (0002) and of the search rows (0003)
 stand aside while the importer's transaction holds a row in register_bulkload; the importer then
 indexes each batch of new records itself (register/importer.py, _index_batch). Update and delete
-triggers always fire. PostgreSQL keeps its triggers as they are.
+triggers always fire. PostgreSQL keeps its triggers; on both engines a material link that is updated
+(moved to another record) now restamps both records.
 """
 
 from django.db import migrations, models
@@ -33,12 +34,39 @@ def _replace(schema_editor, when: str):
         schema_editor.execute(sql)
 
 
+# A material link moved from one record to another (no code does it today) restamps both.
+SQLITE_LINK_UPDATE = f"""CREATE TRIGGER register_searchrow_mu AFTER UPDATE ON register_culturalobject_materials BEGIN
+    UPDATE register_searchrow SET stamp = {NEXT}
+     WHERE object_id IN (old.culturalobject_id, new.culturalobject_id); END"""
+
+
+def _touch_function(both: bool) -> str:
+    which = ("CASE WHEN TG_OP = 'DELETE' THEN OLD.culturalobject_id ELSE NEW.culturalobject_id END"
+             if not both else "")
+    where = (f"object_id = {which}" if not both else
+             "(object_id = CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.culturalobject_id END "
+             "OR object_id = CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.culturalobject_id END)")
+    return f"""CREATE OR REPLACE FUNCTION register_searchrow_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      UPDATE register_searchrow SET stamp = txid_current() WHERE {where} AND stamp <> txid_current();
+      RETURN NULL;
+    END $$"""
+
+
 def forwards(apps, schema_editor):
     _replace(schema_editor, UNLESS_BULK)
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute(SQLITE_LINK_UPDATE)
+    else:
+        schema_editor.execute(_touch_function(both=True))
 
 
 def backwards(apps, schema_editor):
     _replace(schema_editor, "")
+    if schema_editor.connection.vendor == "sqlite":
+        schema_editor.execute("DROP TRIGGER IF EXISTS register_searchrow_mu")
+    else:
+        schema_editor.execute(_touch_function(both=False))
 
 
 class Migration(migrations.Migration):

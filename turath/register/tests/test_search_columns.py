@@ -7,6 +7,7 @@ follow every kind of write (create, edit, sharing and status changes, materials,
 flush of the tables) without a restart.
 """
 
+import numpy as np
 import pytest
 from django.core.paginator import Paginator
 from django.db import connection, transaction
@@ -115,6 +116,67 @@ def test_too_many_matches_to_rank_fall_back_to_newest_first(users, records, monk
     body = client.get("/api/v1/objects/?q=gold").json()
     assert body["ranked"] is False and body["count"] == 2
     assert client.get("/api/v1/objects/?q=astrolabe").json()["ranked"] is True
+
+
+def test_ranking_is_decided_on_what_the_user_finds(users, records, monkeypatch):  # noqa: F811
+    """Whether a page is ranked depends only on the records the user's search finds, so it says
+    nothing about records the user may not see (other agencies' texts with the same words)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    monkeypatch.setattr(register_search, "RANK_LIMIT", 1)
+    visitor = AnonymousUser()
+    gold, astrolabe = search_objects(visitor, "gold"), search_objects(visitor, "astrolabe")
+    assert gold.count == astrolabe.count == 1  # «gold» also matches two records the visitor may not see
+    assert gold.text_count == 3 and gold.ranked and astrolabe.ranked
+    member = users["ma_museum_editor"]
+    assert search_objects(member, "gold").unranked == "results"  # two found: more than the limit
+    assert search_objects(member, "gold", {"material": [_concept("paper", "materials")]}).ranked  # a filter helps
+
+    # Common words: one record found, but the words are in two records the member may see.
+    monkeypatch.setattr(register_search, "RANK_LIMIT", 10)
+    monkeypatch.setattr(register_search, "RANK_WORDS_LIMIT", 1)
+    narrowed = search_objects(member, "gold", {"material": [_concept("paper", "materials")]})
+    assert narrowed.count == 1 and narrowed.unranked == "words"
+    assert search_objects(visitor, "gold").ranked  # the visitor may see only one of them
+
+
+def test_the_page_says_why_it_is_not_ranked(users, records, monkeypatch, client):  # noqa: F811
+    client.force_login(users["ma_museum_editor"])
+    monkeypatch.setattr(register_search, "RANK_WORDS_LIMIT", 1)
+    html = client.get("/objects/?q=gold&material=" + _concept("paper", "materials"),
+                      HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "trop courants" in html
+    body = client.get("/api/v1/objects/?q=gold&material=" + _concept("paper", "materials")).json()
+    assert body["count"] == 1 and body["ranked"] is False
+
+
+def test_ids_beyond_every_stored_one_match_nothing(users, records, client):  # noqa: F811
+    user = users["ma_museum_editor"]
+    for key in ("object_type", "period", "owning_agency", "material"):
+        assert search_objects(user, "", {key: ["100000000000000"]}).count == 0, key
+    client.force_login(user)
+    assert client.get("/objects/?object_type=100000000000000&owning_agency=99999999999999").status_code == 200
+
+
+def test_a_reload_keeps_its_lock_and_reads_each_link_once(users, records):  # noqa: F811
+    from turath.register.models import CulturalObject as Record
+
+    columns = register_columns.RegisterColumns("test")
+    lock = columns.lock
+    columns.refresh(shared=False)
+    links = Record.materials.through.objects.count()
+    assert len(columns.link_object) == links > 0
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE register_searchepoch SET token = 'rebuilt'")
+    columns.refresh(shared=False)
+    assert columns.lock is lock and len(columns.link_object) == links
+    # A link moved to another record restamps both records (migration 0004).
+    link = Record.materials.through.objects.filter(culturalobject__record_number="EG-MOA-0001").first()
+    target = Record.objects.get(record_number="MA-MUS-0002")
+    Record.materials.through.objects.filter(pk=link.pk).update(culturalobject=target)
+    columns.refresh(shared=False)
+    moved = columns.counts(np.array([target.pk]))["material"]
+    assert moved == {link.concept_id: 1}
 
 
 def test_inside_a_transaction_a_large_register_searches_in_sql(users, records, monkeypatch):  # noqa: F811
