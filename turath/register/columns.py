@@ -41,9 +41,6 @@ class _Codes:
             self.values.append(value)
         return found
 
-    def codes(self, values) -> np.ndarray:
-        return np.array([self.code(v) for v in values], dtype=np.int16)
-
     def lookup(self, values) -> list[int]:
         return [self.by_value[v] for v in values if v in self.by_value]
 
@@ -176,7 +173,7 @@ class RegisterColumns:
     # ------------------------------------------------------------------ selecting
     def select(self, user, conditions: dict, text_ids: np.ndarray | None) -> Selection:
         """Ids (ascending) of the records the user may see that satisfy every condition and, with
-        `text_ids`, contain the query's words. `conditions` come from facets.column_conditions."""
+        `text_ids`, contain the query's words. `conditions` come from facets.resolve_filters."""
         if text_ids is None:
             ids = np.flatnonzero(self.present)
         else:

@@ -8,7 +8,7 @@ with one GROUP BY per facet and one look-up per kind of label (no query per valu
 
 from collections import Counter
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef
 from django.utils import translation
 
 from turath.core.countries import country_name
@@ -32,39 +32,12 @@ def _concept_ids(values: list[str]) -> set[int]:
     return expand_with_narrower(ids) if ids else set()
 
 
-def apply_filters(queryset, filters: dict[str, list[str]], *, full_text: bool = False):
-    """Values within one facet are alternatives (OR); facets combine (AND). Unknown keys are ignored,
-    so a caller may pass its request parameters through; a value that names nothing matches nothing.
-
-    With `full_text`, the full-text match will select the candidate records, so the material filter
-    is a per-record EXISTS probe rather than a list of ids the planner might drive the query from."""
-    for key, values in filters.items():
-        if not values:
-            continue
-        if key in CONCEPT_FACETS:
-            queryset = queryset.filter(**{f"{CONCEPT_FACETS[key]}__in": _concept_ids(values)})
-        elif key == "material":
-            # A sub-select, not a join: a record with two chosen materials is still one record.
-            links = MaterialLink.objects.filter(concept_id__in=_concept_ids(values))
-            if full_text:
-                queryset = queryset.filter(Exists(links.filter(culturalobject_id=OuterRef("pk"))))
-            else:
-                queryset = queryset.filter(pk__in=links.values("culturalobject_id"))
-        elif key == "origin_country":
-            queryset = queryset.filter(origin_country__in=[v.upper() for v in values])
-        elif key == "status":
-            queryset = queryset.filter(status__in=values)
-        elif key == "owning_agency":
-            codes = [v for v in values if not v.isdigit()]
-            ids = [int(v) for v in values if v.isdigit()]
-            queryset = queryset.filter(Q(owning_agency_id__in=ids) | Q(owning_agency__in=Agency.objects.filter(
-                code__in=codes).values("pk")))
-    return queryset
-
-
-def column_conditions(filters: dict[str, list[str]]) -> dict[str, list]:
-    """The same filters as apply_filters, resolved to the values the in-memory columns hold
-    (concept ids with their narrower concepts, agency ids, upper-case country codes)."""
+def resolve_filters(filters: dict[str, list[str]]) -> dict[str, list]:
+    """Facet values from a request, resolved once to what the records hold: concept ids with their
+    narrower concepts, agency ids (from ids or codes), upper-case country codes, statuses. Unknown
+    keys and empty facets are dropped, so a caller may pass its request parameters through; a value
+    that names nothing leaves its facet empty, which matches nothing. Both apply_filters (SQL) and
+    columns.RegisterColumns.select (arrays) take the result."""
     out = {}
     for key, values in filters.items():
         if not values:
@@ -82,6 +55,31 @@ def column_conditions(filters: dict[str, list[str]]) -> dict[str, list]:
                 ids |= set(Agency.objects.filter(code__in=codes).values_list("pk", flat=True))
             out[key] = sorted(ids)
     return out
+
+
+def apply_filters(queryset, conditions: dict[str, list], *, full_text: bool = False):
+    """Filter by resolved facet values (resolve_filters): values within one facet are alternatives
+    (OR); facets combine (AND).
+
+    With `full_text`, the full-text match will select the candidate records, so the material filter
+    is a per-record EXISTS probe rather than a list of ids the planner might drive the query from."""
+    for key, values in conditions.items():
+        if key in CONCEPT_FACETS:
+            queryset = queryset.filter(**{f"{CONCEPT_FACETS[key]}__in": values})
+        elif key == "material":
+            # A sub-select, not a join: a record with two chosen materials is still one record.
+            links = MaterialLink.objects.filter(concept_id__in=values)
+            if full_text:
+                queryset = queryset.filter(Exists(links.filter(culturalobject_id=OuterRef("pk"))))
+            else:
+                queryset = queryset.filter(pk__in=links.values("culturalobject_id"))
+        elif key == "origin_country":
+            queryset = queryset.filter(origin_country__in=values)
+        elif key == "status":
+            queryset = queryset.filter(status__in=values)
+        elif key == "owning_agency":
+            queryset = queryset.filter(owning_agency_id__in=values)
+    return queryset
 
 
 def _group(queryset, column: str) -> dict:

@@ -25,7 +25,7 @@ from turath.core.textnorm import search_text, tokens
 from turath.vocabulary.models import ConceptLabel
 
 from . import columns as register_columns
-from .facets import apply_filters, column_conditions, column_counts, facet_counts
+from .facets import apply_filters, column_counts, facet_counts, resolve_filters
 from .models import CulturalObject
 
 
@@ -370,7 +370,8 @@ def search_objects(user, q: str = "", filters: dict[str, list[str]] | None = Non
     filters = {k: [str(v) for v in vs if str(v).strip()] for k, vs in (filters or {}).items() if vs}
     query = parse_query(q)
     visible = CulturalObject.objects.restrict(user, "view")
-    filtered = apply_filters(visible, filters, full_text=bool(query))
+    conditions = resolve_filters(filters)  # concept expansion and agency codes: once, for SQL and columns
+    filtered = apply_filters(visible, conditions, full_text=bool(query))
     matched = filtered.filter(_FullText(query, "match")) if query else filtered
     if order != "relevance":
         ordered = matched.order_by(*ORDERS[order])
@@ -389,7 +390,7 @@ def search_objects(user, q: str = "", filters: dict[str, list[str]] | None = Non
         text_ids = text_match_ids(query) if query else None
         text_count = len(text_ids) if text_ids is not None else 0
         with columns.lock:
-            selection = columns.select(user, column_conditions(filters), text_ids)
+            selection = columns.select(user, conditions, text_ids)
         if _unranked(query, order, selection):
             ordered = matched.order_by("-updated", "-pk")  # as the pages are ordered (see `ranked`)
     return SearchResult(matched=matched, ordered=ordered, query=query, filters=filters, lang=lang, rows=visible,

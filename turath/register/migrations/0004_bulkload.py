@@ -40,15 +40,17 @@ SQLITE_LINK_UPDATE = f"""CREATE TRIGGER register_searchrow_mu AFTER UPDATE ON re
      WHERE object_id IN (old.culturalobject_id, new.culturalobject_id); END"""
 
 
-def _touch_function(both: bool) -> str:
-    which = ("CASE WHEN TG_OP = 'DELETE' THEN OLD.culturalobject_id ELSE NEW.culturalobject_id END"
-             if not both else "")
-    where = (f"object_id = {which}" if not both else
-             "(object_id = CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.culturalobject_id END "
-             "OR object_id = CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.culturalobject_id END)")
+def _touch_function(moved_links: bool) -> str:
+    """The PostgreSQL touch trigger of 0003; with `moved_links`, an UPDATE restamps the old record too."""
+    if moved_links:
+        records = ("object_id IN (CASE WHEN TG_OP = 'INSERT' THEN NULL ELSE OLD.culturalobject_id END, "
+                   "CASE WHEN TG_OP = 'DELETE' THEN NULL ELSE NEW.culturalobject_id END)")
+    else:
+        records = ("object_id = CASE WHEN TG_OP = 'DELETE' THEN OLD.culturalobject_id "
+                   "ELSE NEW.culturalobject_id END")
     return f"""CREATE OR REPLACE FUNCTION register_searchrow_touch() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      UPDATE register_searchrow SET stamp = txid_current() WHERE {where} AND stamp <> txid_current();
+      UPDATE register_searchrow SET stamp = txid_current() WHERE {records} AND stamp <> txid_current();
       RETURN NULL;
     END $$"""
 
@@ -58,7 +60,7 @@ def forwards(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute(SQLITE_LINK_UPDATE)
     else:
-        schema_editor.execute(_touch_function(both=True))
+        schema_editor.execute(_touch_function(moved_links=True))
 
 
 def backwards(apps, schema_editor):
@@ -66,7 +68,7 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor == "sqlite":
         schema_editor.execute("DROP TRIGGER IF EXISTS register_searchrow_mu")
     else:
-        schema_editor.execute(_touch_function(both=False))
+        schema_editor.execute(_touch_function(moved_links=False))
 
 
 class Migration(migrations.Migration):

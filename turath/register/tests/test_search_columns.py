@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from turath.register import columns as register_columns
 from turath.register import search as register_search
-from turath.register.facets import column_conditions
+from turath.register.facets import resolve_filters
 from turath.register.models import CulturalObject
 from turath.register.search import build_search_text, search_objects
 from turath.vocabulary.services import resolve_concept
@@ -204,7 +204,7 @@ def _record(user, number, object_type, sharing, title, materials=()):
 
 def _numbers(columns, user, filters=None):
     columns.refresh(shared=False)
-    selection = columns.select(user, column_conditions(filters or {}), None)
+    selection = columns.select(user, resolve_filters(filters or {}), None)
     return set(CulturalObject.objects.filter(pk__in=selection.ids.tolist()).values_list("record_number", flat=True))
 
 
