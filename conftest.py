@@ -20,6 +20,11 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock(), acting_as(None, via="system"):
         load_starter()
+    yield
+    # PostgreSQL's text matches hold pool connections to the test database: closed before it is dropped.
+    from turath.register.search import close_text_pool
+
+    close_text_pool()
 
 
 @pytest.fixture

@@ -8,12 +8,23 @@ not a date, and goes in the period field.
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from turath.core.hijri import hijri_year_span
 from turath.core.textnorm import _DIGITS
 
 
 class DateError(ValueError):
-    pass
+    """A date that cannot be read. The message is translated when it is shown (str()), in the
+    language active then, so a remembered error (services._parse_date) reads right for every user."""
+
+    def __init__(self, message, params: dict | None = None):
+        super().__init__(message, params or {})
+        self.message, self.params = message, params or {}
+
+    def __str__(self):
+        return str(self.message) % self.params
 
 
 @dataclass
@@ -54,7 +65,8 @@ def parse_date(text: str) -> ParsedDate | None:
         h1 = int(m.group(1))
         h2 = int(m.group(2) or h1)
         if h1 < 1 or h2 < h1 or h2 > 1500:
-            raise DateError(f"«{raw}»: Hijri years must run from 1 to 1500 AH, earliest first.")
+            raise DateError(gettext_lazy("«%(text)s»: Hijri years must run from 1 to 1500 AH, earliest first."),
+                            {"text": raw})
         return ParsedDate(raw, "hijri", hijri_year_span(h1)[0], hijri_year_span(h2)[1], h1, h2)
 
     m = re.match(rf"^(\d{{1,4}})(?:\s*(?:-|–|to|à|إلى)\s*(\d{{1,4}}))?\s*{_BCE}$", s_low)
@@ -75,28 +87,28 @@ def parse_date(text: str) -> ParsedDate | None:
     if m:
         a, b = int(m.group(1)), int(m.group(2))
         if b < a:
-            raise DateError(f"«{raw}»: the range ends before it starts.")
+            raise DateError(gettext_lazy("«%(text)s»: the range ends before it starts."), {"text": raw})
         return ParsedDate(raw, "gregorian", a, b)
     m = re.match(r"^(-?\d{1,4})(?:\s*(?:ce|ad|ap\.?\s*j\.?-?c\.?|م))?$", s_low)
     if m:
         y = int(m.group(1))
         return ParsedDate(raw, "gregorian", y, y)
-    raise DateError(
-        f"«{raw}»: not a date Turath can read. Write a year (1250), a range (1250-1300), "
+    raise DateError(gettext_lazy(
+        "«%(text)s»: not a date Turath can read. Write a year (1250), a range (1250-1300), "
         "a Hijri year (656 AH), a century (12th century) or BCE (300 BCE); put a named period in «period»."
-    )
+    ), {"text": raw})
 
 
 def format_date(obj) -> str:
     """How a record's date reads on a page: the text as written, then the Gregorian equivalent of Hijri dates."""
     if obj.date_calendar == "hijri" and obj.hijri_earliest:
         h = f"{obj.hijri_earliest}" if obj.hijri_earliest == obj.hijri_latest else f"{obj.hijri_earliest}–{obj.hijri_latest}"
-        g = f"{obj.date_earliest}–{obj.date_latest}"
-        return f"{h} AH ({g} CE)"
+        g = f"{obj.date_earliest}" if obj.date_earliest == obj.date_latest else f"{obj.date_earliest}–{obj.date_latest}"
+        return _("%(hijri)s AH (%(gregorian)s CE)") % {"hijri": h, "gregorian": g}
     if obj.date_earliest is None:
         return obj.date_text
     def fmt(y):
-        return f"{-y} BCE" if y < 0 else str(y)
+        return _("%(year)d BCE") % {"year": -y} if y < 0 else str(y)
     if obj.date_earliest == obj.date_latest:
         return obj.date_text if obj.date_text and not obj.date_text.strip("-").isdigit() else fmt(obj.date_earliest)
     return f"{obj.date_text} ({fmt(obj.date_earliest)}–{fmt(obj.date_latest)})" if obj.date_text else \

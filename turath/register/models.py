@@ -214,9 +214,8 @@ class SearchRow(models.Model):
 
     Kept by database triggers (migration 0003) on every insert, update and delete of a record and
     of its materials, whoever writes (UI, API, bulk import, raw SQL). `stamp` marks the change so
-    that register.columns reloads only what changed; a deleted record leaves a tombstone. On
-    PostgreSQL the row also holds the record's `document` (tsvector) and its GIN index, so a
-    full-text match reads this narrow table, never the wide records.
+    that register.columns reloads only what changed; a deleted record leaves a tombstone. The text
+    of PostgreSQL's full-text search lives in SearchText.
     """
 
     object_id = models.BigIntegerField(primary_key=True)
@@ -229,6 +228,22 @@ class SearchRow(models.Model):
     updated = models.DateTimeField(null=True)
     deleted = models.BooleanField(default=False)
     stamp = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        default_permissions = ()
+
+
+class SearchText(models.Model):
+    """PostgreSQL's full-text index: one row per live record with its tsvector `document` (a column
+    added by migration 0005 on PostgreSQL only, with its GIN index), kept by the same triggers as
+    SearchRow, in two hash partitions (search.TEXT_PARTITIONS) that a search matches at once.
+
+    A text match reads the GIN index, then visits the heap row of every matching record for its id,
+    so this table holds nothing else: the documents themselves are out of line (TOAST), and the heap
+    is ~90 bytes a row. The table stays empty on SQLite, whose text index is FTS5 (register_fts).
+    """
+
+    object_id = models.BigIntegerField(primary_key=True)
 
     class Meta:
         default_permissions = ()

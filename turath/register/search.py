@@ -13,11 +13,13 @@ read through restrict() again.
 """
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections
 from django.db.models import BooleanField, Expression, F, FloatField
 
 from turath.core import multilingual
@@ -170,8 +172,8 @@ def parse_query(q: str) -> ParsedQuery:
 class _FullText(Expression):
     """Alias-safe SQL for the full-text index, usable in filter() and annotate().
 
-    kind "match": the record matches (SQLite: rowid sub-select on register_fts; PostgreSQL: the
-    expression the GIN index is built on). kind "join": SQLite only, joins register_fts (which
+    kind "match": the record matches (SQLite: rowid sub-select on register_fts; PostgreSQL: id
+    sub-select on register_searchtext, whose stored documents the GIN index covers). kind "join": SQLite only, joins register_fts (which
     must be in FROM) so bm25() can rank in the same pass. kind "rank": the relevance score.
     """
 
@@ -196,12 +198,12 @@ class _FullText(Expression):
         return "bm25(register_fts)", []
 
     def as_postgresql(self, compiler, connection):
-        # The stored documents of the search rows (migration 0003), never a re-parse of the text.
+        # The stored documents of register_searchtext (migration 0005), never a re-parse of the text.
         pk, params = compiler.compile(self.pk)
         if self.kind == "rank":
-            return (f"(SELECT ts_rank(s.document, to_tsquery('simple', %s)) FROM register_searchrow s "
+            return (f"(SELECT ts_rank(s.document, to_tsquery('simple', %s)) FROM register_searchtext s "
                     f"WHERE s.object_id = {pk})", [self.query.tsquery(), *params])
-        return (f"{pk} IN (SELECT object_id FROM register_searchrow WHERE document @@ to_tsquery('simple', %s))",
+        return (f"{pk} IN (SELECT object_id FROM register_searchtext WHERE document @@ to_tsquery('simple', %s))",
                 [*params, self.query.tsquery()])
 
 
@@ -222,17 +224,77 @@ RANK_LIMIT = 10_000
 RANK_WORDS_LIMIT = 20_000
 
 
+# PostgreSQL keeps the documents in hash partitions of register_searchtext (migration 0005). Outside
+# a transaction each partition is matched on its own connection at the same time, one per core (the
+# request's connection takes the first, threads of a small pool with connections of their own take
+# the others): a common pair of words at a million records takes about half as long. Inside a
+# transaction the whole table is matched on the transaction's connection, the only one that sees
+# its writes. The partitions are read in separate snapshots, as the columns already are; the page's
+# records are always read again through restrict().
+TEXT_PARTITIONS = ("register_searchtext_0", "register_searchtext_1")
+_text_pool: ThreadPoolExecutor | None = None
+_text_pool_lock = threading.Lock()
+_text_pool_connections: set = set()
+
+
+def _match_table(table: str, tsquery: str):
+    """Ids of the records of `table` whose document matches, packed as 8-byte big-endian integers
+    (cheaper for the server than formatting text), on this thread's connection."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT string_agg(int8send(object_id), ''::bytea) FROM {table} "
+                       "WHERE document @@ to_tsquery('simple', %s)", [tsquery])
+        packed = cursor.fetchone()[0]
+    return bytes(packed) if packed else b""
+
+
+def _match_on_pool_thread(table: str, tsquery: str):
+    _text_pool_connections.add(connections[DEFAULT_DB_ALIAS])
+    try:
+        return _match_table(table, tsquery)
+    except (InterfaceError, OperationalError):
+        connection.close()  # the server restarted or dropped the connection: one new attempt
+        return _match_table(table, tsquery)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _text_pool
+    with _text_pool_lock:
+        if _text_pool is None:
+            # Concurrent searches each take a thread (and its connection) for their other partitions.
+            _text_pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="turath-text-match")
+        return _text_pool
+
+
+def close_text_pool():
+    """Stop the pool's threads and close their connections (the test suite does this before it
+    drops its database)."""
+    global _text_pool
+    with _text_pool_lock:
+        pool, _text_pool = _text_pool, None
+    if pool is not None:
+        pool.shutdown(wait=True)
+    for wrapper in list(_text_pool_connections):
+        wrapper.inc_thread_sharing()
+        try:
+            wrapper.close()
+        finally:
+            wrapper.dec_thread_sharing()
+    _text_pool_connections.clear()
+
+
 def text_match_ids(query: ParsedQuery) -> np.ndarray:
     """Ids of every record whose text matches the query: one pass over the text index, ids only,
     as one value (SQLite: comma-separated text, 160,000 ids in ~25 ms where rows take ~70 ms;
-    PostgreSQL: packed 8-byte integers)."""
+    PostgreSQL: packed integers, the partitions matched at once)."""
+    if connection.vendor == "postgresql":
+        tsquery = query.tsquery()
+        if connection.in_atomic_block:
+            packed = _match_table("register_searchtext", tsquery)
+        else:
+            others = [_pool().submit(_match_on_pool_thread, table, tsquery) for table in TEXT_PARTITIONS[1:]]
+            packed = b"".join([_match_table(TEXT_PARTITIONS[0], tsquery), *(f.result() for f in others)])
+        return np.frombuffer(packed, dtype=">i8").astype(np.int64)
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Eight big-endian bytes per id: cheaper for the server than formatting text.
-            cursor.execute("SELECT string_agg(int8send(object_id), ''::bytea) FROM register_searchrow "
-                           "WHERE document @@ to_tsquery('simple', %s)", [query.tsquery()])
-            packed = cursor.fetchone()[0]
-            return np.frombuffer(bytes(packed), dtype=">i8").astype(np.int64) if packed else np.zeros(0, np.int64)
         cursor.execute("SELECT group_concat(rowid) FROM register_fts WHERE register_fts MATCH %s", [query.fts5()])
         joined = cursor.fetchone()[0]
     if not joined:
@@ -250,7 +312,7 @@ def ranked_ids(query: ParsedQuery, ids: np.ndarray, offset: int, limit: int) -> 
             # The ids already match the words: read their documents by key (a filter `= ANY(list)`
             # beside the text match would compare every matching row with the whole list).
             cursor.execute(
-                "SELECT object_id FROM register_searchrow WHERE object_id = ANY(%s) "
+                "SELECT object_id FROM register_searchtext WHERE object_id = ANY(%s) "
                 "ORDER BY ts_rank(document, to_tsquery('simple', %s)) DESC, object_id DESC "
                 "LIMIT %s OFFSET %s", [ids.tolist(), query.tsquery(), limit, offset])
         else:

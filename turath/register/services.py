@@ -209,16 +209,16 @@ _DATES: dict[str, tuple] = {}
 
 def _parse_date(text: str):
     """dates.parse_date, remembered per text as written (its result and its error do not depend on the day
-    or the language: the future check is made by the caller)."""
+    or the language: the future check is made by the caller, and an error is translated when shown)."""
     said = _DATES.get(text)
     if said is None:
         try:
             said = ("ok", parse_date(text))
         except DateError as exc:
-            said = ("error", str(exc))
+            said = ("error", (exc.message, exc.params))
         _remember(_DATES, text, said)
     if said[0] == "error":
-        raise DateError(said[1])
+        raise DateError(*said[1])
     return said[1]
 
 

@@ -42,3 +42,42 @@ def test_unreadable_dates_are_refused_with_a_message(text):
     with pytest.raises(DateError) as err:
         parse_date(text)
     assert text in str(err.value)
+
+
+def test_date_errors_and_eras_read_in_the_users_language():
+    """A date error is translated when shown, so the one remembered per written text
+    (services._parse_date) reads right in every language; Hijri and BCE dates read the same way."""
+    from types import SimpleNamespace
+
+    from django.utils import translation
+
+    from turath.register import services
+    from turath.register.dates import format_date
+
+    with translation.override("en"), pytest.raises(DateError) as first:
+        services._parse_date("1300-1250")
+    assert str(first.value) == "«1300-1250»: the range ends before it starts."
+    with translation.override("fr"):
+        with pytest.raises(DateError) as again:
+            services._parse_date("1300-1250")  # remembered, now shown in French
+        assert str(again.value) == "«1300-1250» : la période finit avant de commencer."
+    with translation.override("ar"):
+        with pytest.raises(DateError) as arabic:
+            parse_date("1600 هـ")
+        assert str(arabic.value).startswith("«1600 هـ»") and "1500" in str(arabic.value)
+        assert "Hijri" not in str(arabic.value)
+
+    hijri = SimpleNamespace(date_calendar="hijri", hijri_earliest=656, hijri_latest=656, date_earliest=1258,
+                            date_latest=1258, date_text="656 هـ")
+    bce = SimpleNamespace(date_calendar="gregorian", hijri_earliest=None, hijri_latest=None, date_earliest=-300,
+                          date_latest=-300, date_text="")
+    with translation.override("ar"):
+        assert format_date(hijri) == "656 هـ (1258 م)"
+        assert format_date(bce) == "300 ق.م"
+    with translation.override("fr"):
+        assert format_date(hijri) == "656 H (1258 apr. J.-C.)"
+        assert format_date(bce) == "300 av. J.-C."
+    with translation.override("en"):
+        assert format_date(hijri) == "656 AH (1258 CE)"
+        hijri.hijri_latest, hijri.date_latest = 700, 1301
+        assert format_date(hijri) == "656–700 AH (1258–1301 CE)"

@@ -266,6 +266,92 @@ def test_an_edited_text_is_found_by_its_new_words(users, actor, records):  # noq
     assert search_objects(viewer, "calife").count == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the tsvector documents are PostgreSQL's text index")
+def test_postgresql_documents_are_rewritten_only_when_the_text_changes(users, records):  # noqa: F811
+    """register_searchtext (migration 0005) holds one document per live record: a status change
+    leaves it (and its GIN entries) untouched, a text change replaces it, a delete removes it."""
+    eg, ma = users["eg_ministry_editor"], users["ma_museum_editor"]
+    record = _record(eg, "EG-T-7", "coin", "members", "Dinar de Fustat")
+
+    def text_row():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT ctid::text, document::text FROM register_searchtext WHERE object_id = %s",
+                           [record.pk])
+            return cursor.fetchone()
+
+    version, document = text_row()
+    assert "'fustat'" in document
+    CulturalObject.objects.filter(pk=record.pk).update(status="reported_stolen", current_holder="Inconnu")
+    assert text_row() == (version, document)
+    assert {o.record_number for o in search_objects(ma, "fustat", {"status": ["reported_stolen"]})[0:5]} == {"EG-T-7"}
+
+    record.refresh_from_db()
+    record.title = {"lang": "ar", "text": "دينار الفسطاط"}
+    record.search_text = build_search_text(record)
+    record.save()
+    new_version, new_document = text_row()
+    assert new_version != version and "'fustat'" not in new_document
+    assert search_objects(ma, "fustat").count == 0
+    assert {o.record_number for o in search_objects(ma, "الفسطاط")[0:5]} == {"EG-T-7"}
+
+    record.delete()
+    assert text_row() is None
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text partitions")
+def test_postgresql_partitions_are_matched_at_once_on_their_own_connections(db, monkeypatch):
+    """Outside a transaction each text partition is matched on its own connection: the first on the
+    caller's, the other on a pool thread's. The pool's connections only see committed rows, and the
+    test's records never are (the audit log refuses the flush a transactional test ends with), so
+    the documents here are committed on a side connection, then removed."""
+    import threading
+
+    import psycopg
+    from django.db import connections
+
+    settings = connection.settings_dict
+    side = psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+                           password=settings["PASSWORD"], dbname=settings["NAME"], autocommit=True)
+    base = 10**12  # beyond every record id
+    texts = ["dinar or fatimide", "دينار ذهبي فاطمي", "gold dinar fatimid", "zellige", "dinar d'argent",
+             "مخطوط", "dinar", "lustre"]
+    calls = []
+    match_table = register_search._match_table
+
+    def spy(table, tsquery):
+        calls.append((table, threading.current_thread() is threading.main_thread(), id(connections["default"])))
+        return match_table(table, tsquery)
+
+    try:
+        for k, text in enumerate(texts):
+            side.execute("INSERT INTO register_searchtext (object_id, document) VALUES (%s, to_tsvector('simple', %s))",
+                         [base + k, text])
+        parts = side.execute("SELECT tableoid::regclass::text, count(*) FROM register_searchtext "
+                             "WHERE object_id >= %s GROUP BY 1", [base]).fetchall()
+        assert set(dict(parts)) == set(register_search.TEXT_PARTITIONS)  # both hold documents
+        with monkeypatch.context() as m:
+            m.setattr(register_search, "_match_table", spy)
+            m.setattr(connections["default"], "in_atomic_block", False)
+            found = {q: set(register_search.text_match_ids(register_search.parse_query(q)).tolist())
+                     for q in ("dinar", "دينار", "fatimid", "zellige", "nothing-here")}
+    finally:
+        side.execute("DELETE FROM register_searchtext WHERE object_id >= %s", [base])
+        side.close()
+    assert found == {"dinar": {base + k for k in (0, 2, 4, 6)}, "دينار": {base + 1},
+                     "fatimid": {base, base + 2},  # the last word is also a prefix: «fatimide»
+                     "zellige": {base + 3}, "nothing-here": set()}
+    on_caller = [c for c in calls if c[0] == register_search.TEXT_PARTITIONS[0]]
+    on_pool = [c for c in calls if c[0] == register_search.TEXT_PARTITIONS[1]]
+    assert len(on_caller) == len(on_pool) == 5 and len(calls) == 10
+    assert all(main for _, main, _ in on_caller) and not any(main for _, main, _ in on_pool)
+    assert {conn for *_, conn in on_caller}.isdisjoint({conn for *_, conn in on_pool})
+
+    pool_connections = list(register_search._text_pool_connections)
+    assert pool_connections and all(w.connection is not None for w in pool_connections)
+    register_search.close_text_pool()
+    assert all(w.connection is None for w in pool_connections) and not register_search._text_pool_connections
+
+
 def _import_csv(user, rows):
     import csv
     import io
@@ -310,15 +396,15 @@ def test_an_import_is_searchable_at_once_and_leaves_the_triggers_armed(users, re
 
 
 def test_a_failed_import_leaves_nothing_in_the_indexes(users, records):  # noqa: F811
-    from turath.register.models import BulkLoad, SearchRow
+    from turath.register.models import BulkLoad, SearchRow, SearchText
 
     editor = users["eg_ministry_editor"]
-    before = SearchRow.objects.count()
+    before = SearchRow.objects.count(), SearchText.objects.count()
     rows = [{"record_number": "EG-BAD-001", "object_type": "coin", "title": "Dirham", "language": "fr",
              "origin_country": "EG"},
             {"record_number": "EG-BAD-002", "object_type": "no such type", "title": "Dirham", "language": "fr",
              "origin_country": "EG"}]
     report = _import_csv(editor, rows)
     assert not report.committed
-    assert SearchRow.objects.count() == before and not BulkLoad.objects.exists()
+    assert (SearchRow.objects.count(), SearchText.objects.count()) == before and not BulkLoad.objects.exists()
     assert search_objects(editor, "dirham").count == 0
