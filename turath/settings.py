@@ -100,7 +100,10 @@ def _database_from_url(url: str) -> dict:
             # default 4 MB the bitmap turns lossy at a million records and every row of a lossy page
             # is re-checked by re-parsing its search text (19 s instead of 0.23 s for one facet query,
             # benchmarks/README.md). Per connection, so it holds without tuning the server.
-            "OPTIONS": {"options": f"-c work_mem={os.environ.get('TURATH_PG_WORK_MEM', '64MB')}"},
+            # TCP keepalives: a connection a firewall dropped silently (an idle one of the text-match
+            # pool, register/search.py) fails within about two minutes instead of hanging.
+            "OPTIONS": {"options": f"-c work_mem={os.environ.get('TURATH_PG_WORK_MEM', '64MB')}",
+                        "keepalives": 1, "keepalives_idle": 60, "keepalives_interval": 10, "keepalives_count": 6},
         }
     if parsed.scheme == "sqlite":
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parsed.path)}

@@ -300,11 +300,17 @@ _shared: dict = {}
 _shared_lock = threading.Lock()
 
 
+def in_transaction() -> bool:
+    """Whether this connection may hold writes that nobody else sees yet: inside atomic(), or with
+    autocommit switched off."""
+    return connection.in_atomic_block or not connection.get_autocommit()
+
+
 def current() -> RegisterColumns | None:
     """The columns, up to date with the database; None when a search should use SQL instead
     (inside a transaction on a large register)."""
     key = (connection.alias, connection.settings_dict.get("NAME"), connection.vendor)
-    if connection.in_atomic_block:
+    if in_transaction():
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM register_searchrow")
             if cursor.fetchone()[0] > PRIVATE_LOAD_LIMIT:

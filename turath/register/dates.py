@@ -24,7 +24,7 @@ class DateError(ValueError):
         self.message, self.params = message, params or {}
 
     def __str__(self):
-        return str(self.message) % self.params
+        return str(self.message) % self.params if self.params else str(self.message)
 
 
 @dataclass

@@ -228,8 +228,8 @@ RANK_WORDS_LIMIT = 20_000
 # a transaction each partition is matched on its own connection at the same time, one per core (the
 # request's connection takes the first, threads of a small pool with connections of their own take
 # the others): a common pair of words at a million records takes about half as long. Inside a
-# transaction the whole table is matched on the transaction's connection, the only one that sees
-# its writes. The partitions are read in separate snapshots, as the columns already are; the page's
+# transaction (or with autocommit off) the whole table is matched on the transaction's connection,
+# the only one that sees its writes. The partitions are read in separate snapshots, as the columns already are; the page's
 # records are always read again through restrict().
 TEXT_PARTITIONS = ("register_searchtext_0", "register_searchtext_1")
 _text_pool: ThreadPoolExecutor | None = None
@@ -249,9 +249,13 @@ def _match_table(table: str, tsquery: str):
 
 def _match_on_pool_thread(table: str, tsquery: str):
     _text_pool_connections.add(connections[DEFAULT_DB_ALIAS])
+    # No request signals reach this thread: retire a connection past CONN_MAX_AGE or known broken here.
+    connection.close_if_unusable_or_obsolete()
     try:
         return _match_table(table, tsquery)
     except (InterfaceError, OperationalError):
+        if connection.connection is not None and connection.is_usable():
+            raise  # a failed query (cancelled, timed out), not a lost connection: no second run
         connection.close()  # the server restarted or dropped the connection: one new attempt
         return _match_table(table, tsquery)
 
@@ -288,7 +292,7 @@ def text_match_ids(query: ParsedQuery) -> np.ndarray:
     PostgreSQL: packed integers, the partitions matched at once)."""
     if connection.vendor == "postgresql":
         tsquery = query.tsquery()
-        if connection.in_atomic_block:
+        if register_columns.in_transaction():
             packed = _match_table("register_searchtext", tsquery)
         else:
             others = [_pool().submit(_match_on_pool_thread, table, tsquery) for table in TEXT_PARTITIONS[1:]]

@@ -81,3 +81,7 @@ def test_date_errors_and_eras_read_in_the_users_language():
         assert format_date(hijri) == "656 AH (1258 CE)"
         hijri.hijri_latest, hijri.date_latest = 700, 1301
         assert format_date(hijri) == "656–700 AH (1258–1301 CE)"
+
+
+def test_a_date_error_without_parameters_reads_as_written():
+    assert str(DateError("50% illisible")) == "50% illisible"

@@ -298,13 +298,35 @@ def test_postgresql_documents_are_rewritten_only_when_the_text_changes(users, re
     assert text_row() is None
 
 
+def _spy_on_text_matches(monkeypatch):
+    """Record (table, on the main thread?, connection) for each text-match query."""
+    import threading
+
+    from django.db import connections
+
+    calls = []
+    match_table = register_search._match_table
+
+    def spy(table, tsquery):
+        calls.append((table, threading.current_thread() is threading.main_thread(), id(connections["default"])))
+        return match_table(table, tsquery)
+
+    monkeypatch.setattr(register_search, "_match_table", spy)
+    return calls
+
+
+def _ids(q):
+    return sorted(register_search.text_match_ids(register_search.parse_query(q)).tolist())  # duplicates show
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text partitions")
 def test_postgresql_partitions_are_matched_at_once_on_their_own_connections(db, monkeypatch):
     """Outside a transaction each text partition is matched on its own connection: the first on the
-    caller's, the other on a pool thread's. The pool's connections only see committed rows, and the
-    test's records never are (the audit log refuses the flush a transactional test ends with), so
-    the documents here are committed on a side connection, then removed."""
-    import threading
+    caller's, the other on a pool thread's, which reconnects once when its connection was lost. The
+    pool's connections only see committed rows, and the test's records never are (the audit log
+    refuses the flush a transactional test ends with), so the documents here are committed on a side
+    connection, then removed."""
+    from concurrent.futures import ThreadPoolExecutor
 
     import psycopg
     from django.db import connections
@@ -315,13 +337,14 @@ def test_postgresql_partitions_are_matched_at_once_on_their_own_connections(db, 
     base = 10**12  # beyond every record id
     texts = ["dinar or fatimide", "دينار ذهبي فاطمي", "gold dinar fatimid", "zellige", "dinar d'argent",
              "مخطوط", "dinar", "lustre"]
-    calls = []
-    match_table = register_search._match_table
-
-    def spy(table, tsquery):
-        calls.append((table, threading.current_thread() is threading.main_thread(), id(connections["default"])))
-        return match_table(table, tsquery)
-
+    expected = {"dinar": [base + k for k in (0, 2, 4, 6)], "دينار": [base + 1],
+                "fatimid": [base, base + 2],  # the last word is also a prefix: «fatimide»
+                "zellige": [base + 3], "nothing-here": []}
+    calls = _spy_on_text_matches(monkeypatch)
+    outside = connections["default"]
+    register_search.close_text_pool()
+    # One pool thread, so that the connection lost below is the one the next match runs on.
+    monkeypatch.setattr(register_search, "_text_pool", ThreadPoolExecutor(max_workers=1))
     try:
         for k, text in enumerate(texts):
             side.execute("INSERT INTO register_searchtext (object_id, document) VALUES (%s, to_tsvector('simple', %s))",
@@ -330,26 +353,52 @@ def test_postgresql_partitions_are_matched_at_once_on_their_own_connections(db, 
                              "WHERE object_id >= %s GROUP BY 1", [base]).fetchall()
         assert set(dict(parts)) == set(register_search.TEXT_PARTITIONS)  # both hold documents
         with monkeypatch.context() as m:
-            m.setattr(register_search, "_match_table", spy)
-            m.setattr(connections["default"], "in_atomic_block", False)
-            found = {q: set(register_search.text_match_ids(register_search.parse_query(q)).tolist())
-                     for q in ("dinar", "دينار", "fatimid", "zellige", "nothing-here")}
+            m.setattr(outside, "in_atomic_block", False)  # as a request outside atomic() is
+            m.setattr(outside, "get_autocommit", lambda: True)
+            assert {q: _ids(q) for q in expected} == expected
+            on_caller = [c for c in calls if c[0] == register_search.TEXT_PARTITIONS[0]]
+            on_pool = [c for c in calls if c[0] == register_search.TEXT_PARTITIONS[1]]
+            assert len(on_caller) == len(on_pool) == 5 and len(calls) == 10
+            assert all(main for _, main, _ in on_caller) and not any(main for _, main, _ in on_pool)
+            assert {conn for *_, conn in on_caller}.isdisjoint({conn for *_, conn in on_pool})
+
+            # The pool's connection is lost (a server restart): the next match reconnects once.
+            (pooled,) = register_search._text_pool_connections
+            lost = pooled.connection.info.backend_pid
+            side.execute("SELECT pg_terminate_backend(%s)", [lost])
+            assert _ids("dinar") == expected["dinar"]
+            assert pooled.connection is not None and pooled.connection.info.backend_pid != lost
+
+            # Autocommit switched off: this connection may hold writes, so the whole table is read here.
+            calls.clear()
+            m.setattr(outside, "get_autocommit", lambda: False)
+            assert _ids("dinar") == expected["dinar"]
+            assert calls == [("register_searchtext", True, id(outside))]
     finally:
         side.execute("DELETE FROM register_searchtext WHERE object_id >= %s", [base])
         side.close()
-    assert found == {"dinar": {base + k for k in (0, 2, 4, 6)}, "دينار": {base + 1},
-                     "fatimid": {base, base + 2},  # the last word is also a prefix: «fatimide»
-                     "zellige": {base + 3}, "nothing-here": set()}
-    on_caller = [c for c in calls if c[0] == register_search.TEXT_PARTITIONS[0]]
-    on_pool = [c for c in calls if c[0] == register_search.TEXT_PARTITIONS[1]]
-    assert len(on_caller) == len(on_pool) == 5 and len(calls) == 10
-    assert all(main for _, main, _ in on_caller) and not any(main for _, main, _ in on_pool)
-    assert {conn for *_, conn in on_caller}.isdisjoint({conn for *_, conn in on_pool})
 
     pool_connections = list(register_search._text_pool_connections)
     assert pool_connections and all(w.connection is not None for w in pool_connections)
     register_search.close_text_pool()
     assert all(w.connection is None for w in pool_connections) and not register_search._text_pool_connections
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's text partitions")
+def test_postgresql_a_transaction_finds_its_own_uncommitted_records_in_every_partition(users, monkeypatch):
+    """Inside a transaction the whole text table is matched on the transaction's own connection:
+    records it has not committed are found whichever partition they went to."""
+    eg = users["eg_ministry_editor"]
+    calls = _spy_on_text_matches(monkeypatch)
+    made = [_record(eg, f"EG-TX-{k}", "coin", "members", f"Fals omeyyade n° {k}") for k in range(8)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DISTINCT tableoid::regclass::text FROM register_searchtext WHERE object_id = ANY(%s)",
+                       [[o.pk for o in made]])
+        assert {row[0] for row in cursor.fetchall()} == set(register_search.TEXT_PARTITIONS)
+    assert connection.in_atomic_block
+    result = search_objects(eg, "omeyyade")
+    assert sorted(o.pk for o in result[0:20]) == sorted(o.pk for o in made) == sorted(o.pk for o in result.queryset)
+    assert calls and all(table == "register_searchtext" and main for table, main, _ in calls)
 
 
 def _import_csv(user, rows):
