@@ -457,3 +457,12 @@ def test_a_failed_import_leaves_nothing_in_the_indexes(users, records):  # noqa:
     assert not report.committed
     assert (SearchRow.objects.count(), SearchText.objects.count()) == before and not BulkLoad.objects.exists()
     assert search_objects(editor, "dirham").count == 0
+
+
+def test_no_two_indexes_of_a_record_cover_the_same_columns(db):
+    """Every index costs each insert (migration 0006 dropped the duplicates)."""
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(cursor, "register_culturalobject")
+    covered = [tuple(c["columns"]) for c in constraints.values() if c["index"] and not c["unique"]]
+    assert ("object_type_id",) in covered and ("status",) in covered
+    assert len(covered) == len(set(covered)), sorted(covered)
