@@ -173,8 +173,9 @@ class _FullText(Expression):
     """Alias-safe SQL for the full-text index, usable in filter() and annotate().
 
     kind "match": the record matches (SQLite: rowid sub-select on register_fts; PostgreSQL: id
-    sub-select on register_searchtext, whose stored documents the GIN index covers). kind "join": SQLite only, joins register_fts (which
-    must be in FROM) so bm25() can rank in the same pass. kind "rank": the relevance score.
+    sub-select on register_searchtext, whose stored documents the GIN index covers). kind "join":
+    SQLite only, joins register_fts (which must be in FROM) so bm25() can rank in the same pass.
+    kind "rank": the relevance score.
     """
 
     def __init__(self, query: ParsedQuery, kind: str):
@@ -229,8 +230,8 @@ RANK_WORDS_LIMIT = 20_000
 # request's connection takes the first, threads of a small pool with connections of their own take
 # the others): a common pair of words at a million records takes about half as long. Inside a
 # transaction (or with autocommit off) the whole table is matched on the transaction's connection,
-# the only one that sees its writes. The partitions are read in separate snapshots, as the columns already are; the page's
-# records are always read again through restrict().
+# the only one that sees its writes. The partitions are read in separate snapshots, as the columns
+# already are; the page's records are always read again through restrict().
 TEXT_PARTITIONS = ("register_searchtext_0", "register_searchtext_1")
 _text_pool: ThreadPoolExecutor | None = None
 _text_pool_lock = threading.Lock()
