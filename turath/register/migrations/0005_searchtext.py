@@ -6,8 +6,8 @@ million records a common pair of words matches 160,000 records spread over every
 so the cost of a match is the number of heap pages: 19,200 for the search rows (with their facet
 columns), 11,400 for this table. And the two partitions, each with its own GIN index, are matched
 at the same time on two connections (register/search.py, text_match_ids), one per core: «gold
-dinar» took a median 92 ms on the search rows, 59 ms on this table, ~48 ms on its two partitions
-at once (benchmarks/README.md). SQLite is unchanged (its text index is FTS5); the table exists
+dinar» took a median 92 ms on the search rows, 59 ms on a copy with this table's layout, ~48 ms on
+two partitions at once (an experimental copy; benchmarks/README.md). SQLite is unchanged (its text index is FTS5); the table exists
 there, empty, so that both engines have the same models.
 
 The searchrow trigger function of 0003 now writes both tables, and rewrites a record's document
