@@ -753,7 +753,7 @@ class _Importer:
                         _("This record belongs to another agency or your role may not change it; "
                           "the row differs from it and was not applied.")]})
                 if self.writing:
-                    with transaction.atomic():
+                    with audit.atomic():
                         services.update_object(self.user, obj, data)
                 self.report.updated += 1
             except services.RecordInvalid as exc:
@@ -840,9 +840,12 @@ def import_rows(rows_iter: Iterable, user, *, partial: bool = False, dry_run: bo
     importer = _Importer(user, partial=partial, dry_run=dry_run, report=report, progress=progress, source=source)
     try:
         with acting_as(user, via="import"), transaction.atomic():
-            importer.run(labelled())
-            if dry_run or (report.failed and not partial):
-                raise _Rollback
+            # The audit entries are appended at the end, so that the import does not hold the audit
+            # log's lock (and with it every other agency's audited actions) while it runs.
+            with audit.appended_at_end():
+                importer.run(labelled())
+                if dry_run or (report.failed and not partial):
+                    raise _Rollback
             if importer.bulk:
                 BulkLoad.objects.all().delete()  # never committed: the triggers are back for everyone
             report.committed = True

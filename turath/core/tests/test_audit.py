@@ -80,3 +80,39 @@ def test_rolled_back_change_leaves_no_entry(users, actor):
         audit.record("create", object_type="x", object_id=1)
         raise RuntimeError("crash after the write")
     assert AuditEntry.objects.count() == before
+
+
+def test_entries_held_back_are_appended_in_order_when_the_block_ends(users, actor):
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), actor(users["eg_customs_editor"]):
+        with audit.appended_at_end():
+            first = audit.record("import", object_type="x", object_repr="«دينار» batch 1")
+            second = audit.record("update", object_type="x", object_id=7, after={"titre": "Dinar fatimide"})
+            assert AuditEntry.objects.count() == before  # nothing appended yet: no lock taken
+        assert [e.action for e in AuditEntry.objects.order_by("seq")[before:]] == ["import", "update"]
+    assert second.prev_hash == first.entry_hash and first.seq < second.seq
+    assert first.at <= second.at and second.username == "eg_customs_editor"
+    assert audit.verify_chain().ok
+
+
+def test_held_entries_of_a_rolled_back_step_are_dropped(users, actor):
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), actor(users["eg_customs_editor"]), audit.appended_at_end():
+        audit.record("update", object_type="x", object_id=1)
+        with pytest.raises(RuntimeError), audit.atomic():
+            audit.record("update", object_type="x", object_id=2)
+            raise RuntimeError("the second row's write failed after its entry")
+        audit.record("update", object_type="x", object_id=3)
+    assert list(AuditEntry.objects.order_by("seq")[before:].values_list("object_id", flat=True)) == ["1", "3"]
+    assert audit.verify_chain().ok
+
+
+def test_a_failing_block_appends_nothing(users, actor):
+    before = AuditEntry.objects.count()
+    with pytest.raises(RuntimeError), transaction.atomic(), actor(users["eg_customs_editor"]):
+        with audit.appended_at_end():
+            audit.record("import", object_type="x")
+            raise RuntimeError("crash in the middle of an import")
+    assert AuditEntry.objects.count() == before
+    audit.record("view", object_type="x")  # outside the block, entries are appended at once again
+    assert AuditEntry.objects.count() == before + 1

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from turath.core.models import AuditEntry
 from turath.register import exporter, importer, services
@@ -306,3 +307,31 @@ def test_template_lists_every_column(capsys):
     header = capsys.readouterr().out.strip().split(",")
     assert header[:2] == ["record_number", "object_type"] and "machine_translated" in header
     assert header == list(importer.COLUMNS)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the audit log's lock exists on PostgreSQL")
+def test_a_running_import_does_not_hold_the_audit_log_lock(editor, monkeypatch):
+    """While an import runs, other agencies still audit their actions (an edit, a view of a non-public
+    record): the import's entries are appended just before its commit, so the chain's lock is free
+    until then. Checked from a second connection after two of the three rows were written."""
+    import psycopg
+
+    from turath.core import audit
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 1)
+    settings = connection.settings_dict
+    other = psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+                            password=settings["PASSWORD"], dbname=settings["NAME"])
+    free = []
+
+    def progress(_rows):
+        with other.transaction():
+            free.append(other.execute("SELECT pg_try_advisory_xact_lock(%s)", [audit._LOCK_KEY]).fetchone()[0])
+
+    try:
+        report = importer.import_file(DATA / "objects_mixed.csv", editor, progress=progress)
+    finally:
+        other.close()
+    assert report.committed and report.created == 3
+    assert free == [True, True, True]
+    assert AuditEntry.objects.filter(action="import").count() == 3 and audit.verify_chain().ok
