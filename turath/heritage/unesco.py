@@ -299,7 +299,8 @@ def import_unesco(path, *, agency, partial: bool = False, progress=None) -> Impo
         cleaned.append(data)
     if report.problems and not partial:
         return report
-    with transaction.atomic():
+    # Entries appended at the end: the audit log's lock is not held while the list is written.
+    with transaction.atomic(), audit.appended_at_end():
         for data in cleaned:
             outcome = _write(data, agency, hlist)
             setattr(report, outcome, getattr(report, outcome) + 1)

@@ -92,6 +92,36 @@ def test_problem_rows_are_reported_and_nothing_is_written_without_partial(agenci
     assert not HeritagePlace.objects.filter(external_id=rows[3]["id_no"]).exists()
 
 
+def test_a_changed_row_is_audited_with_the_import_and_the_chain_holds(agencies, tmp_path):
+    from turath.core import audit
+    from turath.core.models import AuditEntry
+
+    with CSV.open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))[:40]
+    path = tmp_path / "whc.csv"
+
+    def write():
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    write()
+    with acting_as(None, via="test"):
+        import_unesco(path, agency=agencies["secretariat"])
+    rows[5]["name_fr"] += " (nom révisé)"
+    write()
+    first = AuditEntry.objects.order_by("-seq").first().seq
+    with acting_as(None, via="test"):
+        report = import_unesco(path, agency=agencies["secretariat"])
+    assert (report.created, report.updated, report.unchanged) == (0, 1, 39)
+    place = HeritagePlace.objects.get(source=SOURCE, external_id=rows[5]["id_no"])
+    assert place.name_fr.endswith("(nom révisé)")
+    added = list(AuditEntry.objects.filter(seq__gt=first).order_by("seq").values_list("action", "object_id"))
+    assert added == [("heritage.unesco.update", str(place.pk)), ("heritage.unesco.import", added[1][1])]
+    assert audit.verify_chain().ok
+
+
 def test_xls_gives_the_same_data_as_csv(agencies):
     pytest.importorskip("xlrd")
     with acting_as(None, via="test"):
