@@ -110,30 +110,31 @@ def import_in_parallel(csv_dir: Path, counts: dict[str, int], jobs: int, progres
         loads[k] += counts[code]
     context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited connections
     done = context.Queue()
-    workers = [context.Process(target=import_worker, args=(str(csv_dir), share, done)) for share in shares if share]
+    workers = [context.Process(target=import_worker, args=(str(csv_dir), share, done), daemon=True)
+               for share in shares if share]
     for worker in workers:
         worker.start()
     created = 0
-    for _ in range(len(counts)):
-        while True:
-            try:
-                code, n, failed = done.get(timeout=5)
-                break
-            except queue.Empty:
-                if any(worker.exitcode for worker in workers):  # a process died before reporting its file
-                    for worker in workers:
-                        worker.terminate()
-                    raise SystemExit("an import process failed; see its traceback above") from None
-        if failed:
-            for worker in workers:
+    try:
+        for _ in range(len(counts)):
+            while True:
+                try:
+                    code, n, failed = done.get(timeout=5)
+                    break
+                except queue.Empty:
+                    if any(worker.exitcode for worker in workers):  # a process died before reporting its file
+                        raise SystemExit("an import process failed; see its traceback above") from None
+            if failed:
+                raise SystemExit(f"import of {code}.csv failed:\n{failed}")
+            created += n
+            progress.update(n)
+    finally:  # on any failure (or Ctrl-C) no import process is left running
+        for worker in workers:
+            if worker.is_alive() and worker.exitcode is None and created < sum(counts.values()):
                 worker.terminate()
-            raise SystemExit(f"import of {code}.csv failed:\n{failed}")
-        created += n
-        progress.update(n)
-    for worker in workers:
-        worker.join()
-        if worker.exitcode:
-            raise SystemExit(f"an import process ended with code {worker.exitcode}")
+            worker.join()
+    if any(worker.exitcode for worker in workers):
+        raise SystemExit("an import process ended with an error")
     return created
 
 
@@ -156,10 +157,11 @@ def main():
     parser.add_argument("--measure-only", action="store_true",
                         help="skip the import: measure (b)-(d) on the database an earlier run left in --dir")
     args = parser.parse_args()
+    postgres = os.environ.get("TURATH_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    if args.import_jobs > 1 and not postgres and not args.measure_only:
+        parser.error("--import-jobs needs PostgreSQL: SQLite has one writer at a time")
     args.dir.mkdir(parents=True, exist_ok=True)
     engine = fresh_database(args)
-    if args.import_jobs > 1 and engine != "postgresql":
-        parser.error("--import-jobs needs PostgreSQL: SQLite has one writer at a time")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "turath.settings")
     os.environ.setdefault("TURATH_MEDIA_ROOT", str(args.dir / "media"))
 
@@ -193,7 +195,9 @@ def main():
     agencies, users = demo.ensure_people()
     editors = {u.agency.code: u for u in users.values() if u.role == "editor"}
 
-    previous = args.dir / f"results-{engine}-{n}.json"
+    # Two imports at a time give other import figures: their results are kept apart.
+    results_name = f"results-{engine}-{n}" + (f"-jobs{args.import_jobs}" if args.import_jobs > 1 else "") + ".json"
+    previous = args.dir / results_name
     if args.measure_only:
         # Keep the import figures of the run that built this database; measure the rest again.
         assert CulturalObject.objects.count() == n, "--measure-only needs the database of an earlier run of N objects"
@@ -334,7 +338,7 @@ def main():
     print(f"(d) database: {size / 1e6:,.0f} MB for {n} records = {results['db_bytes_per_million'] / 1e9:.2f} GB "
           f"per million" + (f" (register_culturalobject with indexes: {objects_size / 1e6:,.0f} MB)"
                             if objects_size else ""))
-    out = args.dir / f"results-{engine}-{n}.json"
+    out = args.dir / results_name
     out.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     print(f"results written to {out}")
 

@@ -105,17 +105,6 @@ def main():
             cur.execute(f"CREATE TEMP TABLE stage_{table} AS SELECT "
                         f"{', '.join((f'{c} + {SHIFT}' if c == ref else c) + ' AS ' + c for c in cols)} FROM {table}")
         extra = {}
-        if engine == "postgresql":
-            started = time.perf_counter()
-            cur.execute("SELECT sum(length(to_tsvector('simple', search_text))) FROM stage_objects")
-            extra["of which to_tsvector('simple', …) alone"] = time.perf_counter() - started
-            cur.execute("SAVEPOINT without_trigger")
-            cur.execute("ALTER TABLE register_culturalobject DISABLE TRIGGER register_searchrow_sync")
-            started = time.perf_counter()
-            cur.execute(f"INSERT INTO register_culturalobject ({', '.join(objects)}) "
-                        f"SELECT {', '.join(objects)} FROM stage_objects")
-            extra["record rows without the search trigger"] = time.perf_counter() - started
-            cur.execute("ROLLBACK TO SAVEPOINT without_trigger")  # the trigger is enabled again
         if engine == "sqlite":
             timed("bulk-load flag", "INSERT INTO register_bulkload (started) VALUES (CURRENT_TIMESTAMP)")
         timed("record rows (+ search trigger on PostgreSQL)",
@@ -134,6 +123,22 @@ def main():
         else:
             timed("deferred foreign-key checks", "SET CONSTRAINTS ALL IMMEDIATE")
         total = sum(timings.values())
+        if engine == "postgresql":
+            # Measured after the timed copy, with other ids, numbers and uids, so that neither run meets
+            # the other's dead index entries.
+            started = time.perf_counter()
+            cur.execute("SELECT sum(length(to_tsvector('simple', search_text))) FROM stage_objects")
+            extra["of which to_tsvector('simple', …) alone"] = time.perf_counter() - started
+            cur.execute("SET CONSTRAINTS ALL DEFERRED")
+            cur.execute("SAVEPOINT without_trigger")
+            cur.execute("ALTER TABLE register_culturalobject DISABLE TRIGGER register_searchrow_sync")
+            cur.execute("UPDATE stage_objects SET id = id + %s, record_number = record_number || '-2', "
+                        "uid = gen_random_uuid()", [SHIFT])
+            started = time.perf_counter()
+            cur.execute(f"INSERT INTO register_culturalobject ({', '.join(objects)}) "
+                        f"SELECT {', '.join(objects)} FROM stage_objects")
+            extra["record rows without the search trigger"] = time.perf_counter() - started
+            cur.execute("ROLLBACK TO SAVEPOINT without_trigger")  # the trigger is enabled again
         transaction.set_rollback(True)
 
     print(f"{engine}: the same {n} records written again by SQL alone (no Python), in one transaction:")

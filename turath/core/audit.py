@@ -17,7 +17,8 @@ from .models import AuditEntry
 GENESIS = "0" * 64
 _LOCK_KEY = 7_301_2024  # PostgreSQL advisory lock that serialises appends to the chain
 # Entries held back by appended_at_end() (None outside it).
-_held: contextvars.ContextVar[list | None] = contextvars.ContextVar("turath_audit_held", default=None)
+_held: contextvars.ContextVar["_Held | None"] = contextvars.ContextVar("turath_audit_held", default=None)
+HELD_MAX = 10_000  # entries held back at most (memory: an update's entry holds the record before and after)
 
 
 def _jsonable(value):
@@ -82,7 +83,23 @@ def _append(entries: list[AuditEntry]):
         for entry in entries:
             entry.prev_hash = prev
             entry.entry_hash = prev = _digest(_content(entry))
-            entry.save()
+        AuditEntry.objects.bulk_create(entries, batch_size=1000)  # seq follows the list's order
+
+
+class _Held:
+    """The entries an appended_at_end() block holds back, and the savepoint depth it was entered at."""
+
+    def __init__(self):
+        self.entries: list[AuditEntry] = []
+        self.depth = len(connection.savepoint_ids)
+        self.nested = 0  # open inner appended_at_end() blocks
+
+    def append_if_full(self):
+        # Only at the block's own level (no savepoint, no inner block open): entries appended inside a
+        # savepoint that later rolls back would vanish although the changes of the earlier ones stay.
+        if len(self.entries) >= HELD_MAX and not self.nested and len(connection.savepoint_ids) == self.depth:
+            _append(self.entries)
+            self.entries.clear()
 
 
 def record(action: str, obj=None, *, object_type: str = "", object_id="", object_repr: str = "",
@@ -92,7 +109,8 @@ def record(action: str, obj=None, *, object_type: str = "", object_id="", object
     entry = _entry(action, obj, object_type, object_id, object_repr, before, after, user)
     held = _held.get()
     if held is not None:
-        held.append(entry)
+        held.entries.append(entry)
+        held.append_if_full()
     else:
         _append([entry])
     return entry
@@ -105,21 +123,39 @@ def appended_at_end():
     Appending takes a lock (on PostgreSQL) that lasts until the transaction commits, because the chain
     has one end. A long transaction that appended early, such as an import of thousands of rows, would
     hold it for minutes, and every other audited action in the register (an edit, a view of a non-public
-    record) would wait. Inside this block the lock is taken only at the end, just before the commit.
-    Use it inside the transaction.atomic() whose changes the entries describe; the entries keep the time
-    of their action. If the block raises, the held entries are dropped with the transaction.
+    record) would wait. Inside this block the lock is taken only at the end, after the deferred
+    foreign-key checks, just before the commit (or earlier if HELD_MAX entries pile up).
+
+    Use it inside the transaction.atomic() whose changes the entries describe. If the block raises, the
+    entries held back inside it are dropped. A step inside it that may fail while the block goes on must
+    use audit.atomic(), not transaction.atomic(), so that its entries are dropped with its savepoint.
+    Entries keep the time of their action (`at`); the chain's order is `seq`, the order of appending.
     """
-    if _held.get() is not None:  # nested: the outer block appends
-        yield
+    if not connection.in_atomic_block:
+        raise transaction.TransactionManagementError(
+            "audit.appended_at_end() needs the transaction of the changes it audits (transaction.atomic()).")
+    outer = _held.get()
+    if outer is not None:  # nested: the outer block appends; a failure drops what was held back in here
+        mark = len(outer.entries)
+        outer.nested += 1
+        try:
+            yield
+        except BaseException:
+            del outer.entries[mark:]
+            raise
+        finally:
+            outer.nested -= 1
         return
-    held: list[AuditEntry] = []
+    held = _Held()
     token = _held.set(held)
     try:
         yield
     finally:
         _held.reset(token)
-    if held:
-        _append(held)
+    if held.entries:
+        if connection.vendor == "postgresql":
+            connection.check_constraints()  # the deferred foreign-key checks, before the lock rather than under it
+        _append(held.entries)
 
 
 @contextmanager
@@ -127,14 +163,16 @@ def atomic():
     """transaction.atomic() that also drops the entries held back inside it when it rolls back (an
     exception leaving the block), as the savepoint's rollback would have removed saved entries."""
     held = _held.get()
-    mark = len(held) if held is not None else 0
+    mark = len(held.entries) if held is not None else 0
     try:
         with transaction.atomic():
             yield
     except BaseException:
         if held is not None:
-            del held[mark:]
+            del held.entries[mark:]
         raise
+    if held is not None:
+        held.append_if_full()
 
 
 @dataclass

@@ -134,7 +134,9 @@ class AuditEntry(models.Model):
 
     `entry_hash` = SHA-256 of the previous entry's hash and this entry's canonical content,
     so editing or deleting any past entry breaks the chain from that point on. Database
-    triggers (see migrations) refuse UPDATE and DELETE on this table.
+    triggers (see migrations) refuse UPDATE and DELETE on this table. `seq` is the chain's order;
+    `at` is when the action happened, which for an entry held back to the end of an import
+    (audit.appended_at_end) is earlier than entries other transactions appended meanwhile.
     """
 
     seq = models.BigAutoField(primary_key=True)

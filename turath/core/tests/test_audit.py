@@ -116,3 +116,47 @@ def test_a_failing_block_appends_nothing(users, actor):
     assert AuditEntry.objects.count() == before
     audit.record("view", object_type="x")  # outside the block, entries are appended at once again
     assert AuditEntry.objects.count() == before + 1
+
+
+def test_an_inner_block_that_fails_drops_only_its_own_entries(users, actor):
+    # A dry-run import inside another audited transaction: its savepoint and its entries go together.
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), actor(users["eg_customs_editor"]), audit.appended_at_end():
+        audit.record("update", object_type="x", object_id="outer-1")
+        with pytest.raises(RuntimeError), transaction.atomic(), audit.appended_at_end():
+            audit.record("import", object_type="x", object_id="inner-rolled-back")
+            raise RuntimeError("dry run")
+        audit.record("update", object_type="x", object_id="outer-2")
+    assert list(AuditEntry.objects.order_by("seq")[before:].values_list("object_id", flat=True)) == [
+        "outer-1", "outer-2"]
+    assert audit.verify_chain().ok
+
+
+def test_entries_are_held_back_only_inside_a_transaction(monkeypatch):
+    from django.db import connections
+
+    monkeypatch.setattr(connections["default"], "in_atomic_block", False)  # the wrapper, not the proxy
+    with pytest.raises(transaction.TransactionManagementError), audit.appended_at_end():
+        pass
+
+
+def test_a_full_hold_is_appended_early_but_never_inside_a_step(users, actor, monkeypatch):
+    monkeypatch.setattr(audit, "HELD_MAX", 2)
+    before = AuditEntry.objects.count()
+    with transaction.atomic(), actor(users["eg_customs_editor"]), audit.appended_at_end():
+        audit.record("import", object_type="x", object_id="batch-1")
+        audit.record("import", object_type="x", object_id="batch-2")
+        assert AuditEntry.objects.count() == before + 2  # full: appended at the block's own level
+        with audit.atomic():
+            for k in range(3):
+                audit.record("update", object_type="x", object_id=f"row-{k}")
+            assert AuditEntry.objects.count() == before + 2  # not inside the step's savepoint
+        assert AuditEntry.objects.count() == before + 5  # the step succeeded: full again, appended
+        with pytest.raises(RuntimeError), audit.atomic():
+            audit.record("update", object_type="x", object_id="failed-1")
+            audit.record("update", object_type="x", object_id="failed-2")
+            raise RuntimeError("a row that could not be written")
+        audit.record("import", object_type="x", object_id="batch-3")
+    numbers = list(AuditEntry.objects.order_by("seq")[before:].values_list("object_id", flat=True))
+    assert numbers == ["batch-1", "batch-2", "row-0", "row-1", "row-2", "batch-3"]
+    assert audit.verify_chain().ok
