@@ -2,20 +2,18 @@
 
 import csv
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from turath.core.context import acting_as
+from turath.data import WORLD_HERITAGE_CSV, WORLD_HERITAGE_XLS
 from turath.heritage.models import DangerListing, HeritagePlace, Inscription
 from turath.heritage.unesco import SOURCE, html_to_text, import_unesco, parse_danger_history
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "world-heritage"
-CSV = DATA / "whc-sites-2019.csv"
-XLS = DATA / "whc-sites-2019.xls"
-pytestmark = pytest.mark.skipif(not CSV.exists(), reason="shared/data/world-heritage is not beside the checkout")
+CSV = WORLD_HERITAGE_CSV
+XLS = WORLD_HERITAGE_XLS
 
 
 def snapshot():

@@ -1,13 +1,13 @@
-from pathlib import Path
 
 import pytest
 from rdflib import Graph
 from rdflib.namespace import SKOS
 
+from turath.data import UNESCO_THESAURUS
 from turath.vocabulary import services
 from turath.vocabulary.models import Concept, ConceptLabel
 
-UNESCO = Path(__file__).resolve().parents[4] / "shared" / "data" / "unesco-thesaurus" / "unesco-thesaurus.ttl"
+UNESCO = UNESCO_THESAURUS
 
 
 def test_starter_vocabulary_is_trilingual_and_large_enough(db):
@@ -43,7 +43,6 @@ def data_source(text):
     return io.BytesIO(text.encode("utf-8"))
 
 
-@pytest.mark.skipif(not UNESCO.exists(), reason="shared/data/unesco-thesaurus is absent")
 def test_real_unesco_thesaurus_imports_idempotently(db):
     report = services.import_skos(str(UNESCO), "turtle")
     assert report.concepts_created > 4000
