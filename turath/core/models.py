@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .countries import country_name, is_country
+from .multilingual import active_lang
 
 
 class AgencyKind(models.TextChoices):
@@ -41,7 +42,7 @@ class Agency(models.Model):
         verbose_name_plural = _("agencies")
 
     def __str__(self):
-        return self.name_en
+        return self.name(active_lang())
 
     def clean(self):
         if not is_country(self.country):

@@ -11,6 +11,14 @@ LANGS = ("ar", "en", "fr")
 RTL_LANGS = {"ar", "fa", "ur", "he", "ps", "ckb", "syr"}
 
 
+def active_lang() -> str:
+    """The language of the page being rendered (names of agencies, lists and places follow it)."""
+    from django.utils import translation
+
+    lang = (translation.get_language() or "en")[:2]
+    return lang if lang in LANGS else "en"
+
+
 def make(text: str, lang: str, translations: dict | None = None) -> dict:
     value = {"lang": lang, "text": text or "", "tr": {}}
     for code, tr in (translations or {}).items():

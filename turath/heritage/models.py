@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turath.core.countries import country_name
 from turath.core.models import Agency
+from turath.core.multilingual import active_lang
 from turath.core.permissions import CHANGE, DELETE, VIEW, RestrictedQuerySet, SharedRecord
 
 
@@ -31,7 +32,7 @@ class CriteriaSet(models.Model):
         verbose_name = _("criteria set")
 
     def __str__(self):
-        return self.name_en
+        return self.name(active_lang())
 
     def name(self, lang: str = "en") -> str:
         return _trilingual(self, "name", lang)
@@ -87,10 +88,27 @@ class HeritageList(models.Model):
         verbose_name = _("heritage list")
 
     def __str__(self):
-        return self.name_en
+        return self.name(active_lang())
 
     def name(self, lang: str = "en") -> str:
         return _trilingual(self, "name", lang)
+
+
+# The regions of UNESCO's World Heritage List, as its export writes them: shown in the page's language.
+REGION_LABELS = {
+    "Africa": _("Africa"),
+    "Arab States": _("Arab States"),
+    "Asia and the Pacific": _("Asia and the Pacific"),
+    "Europe and North America": _("Europe and North America"),
+    "Latin America and the Caribbean": _("Latin America and the Caribbean"),
+}
+
+
+def region_label(region: str) -> str:
+    """A region's name in the page's language; a transboundary place may list several («Europe and North America,Asia…»)."""
+    parts = [p.strip() for p in (region or "").split(",") if p.strip()]
+    labels = [str(REGION_LABELS.get(p, p)) for p in parts]
+    return ("، " if active_lang() == "ar" else ", ").join(labels)
 
 
 class Category(models.TextChoices):
@@ -151,7 +169,7 @@ class HeritagePlace(SharedRecord):
         verbose_name = _("heritage place")
 
     def __str__(self):
-        return self.name_en or self.name_fr or self.name_ar or f"#{self.pk}"
+        return self.name(active_lang()) or f"#{self.pk}"
 
     def name(self, lang: str = "en") -> str:
         return _trilingual(self, "name", lang)
@@ -361,6 +379,21 @@ class Nomination(models.Model):
         raise ValueError(f"unknown action {action!r}")
 
 
+# What each step of a file's history is called on its page (the stored action is a code).
+NOMINATION_ACTION_LABELS = {
+    "enter_preliminary": _("Entered on the preliminary list"),
+    "start_file": _("Nomination file started"),
+    "submit": _("Submitted through the national commission"),
+    "start_evaluation": _("Evaluation started"),
+    "request_information": _("Additional information requested"),
+    "provide_information": _("Additional information provided"),
+    "recommend": _("Recommendation issued"),
+    "decide": _("Committee decision recorded"),
+    "resubmit": _("Resubmitted"),
+    "revise": _("File reopened for revision"),
+}
+
+
 class NominationEvent(models.Model):
     """The nomination's own history of transitions (the audit log holds the tamper-evident copy)."""
 
@@ -374,6 +407,14 @@ class NominationEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+
+    @property
+    def action_label(self) -> str:
+        return str(NOMINATION_ACTION_LABELS.get(self.action, self.action))
+
+    @property
+    def to_state_label(self) -> str:
+        return str(dict(NominationState.choices).get(self.to_state, self.to_state))
 
 
 class AttachmentKind(models.TextChoices):

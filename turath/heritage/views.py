@@ -40,6 +40,7 @@ from .models import (
     InscriptionStatus,
     Nomination,
     PlaceState,
+    region_label,
 )
 
 PAGE_SIZE = 50
@@ -211,6 +212,8 @@ def place_detail(request, pk):
     in_danger = services.is_currently_in_danger(place)
     return render(request, "heritage/place_detail.html", {
         "nav": "heritage", "place": place, "name": place.name(lang), "loc": loc,
+        "name_lang": next((code for code in (lang, "en", "fr", "ar") if getattr(place, f"name_{code}", "")), lang),
+        "region": region_label(place.region),
         "states": [(s.country, country_name(s.country, lang)) for s in place.states.all()],
         "inscriptions": inscriptions, "danger": place.danger_listings.all(),
         "in_danger": in_danger,

@@ -22,6 +22,12 @@ def language_name(code: str) -> str:
 
 
 @register.simple_tag
+def list_sep():
+    """The separator between items of an inline list: the Arabic comma «،» on Arabic pages."""
+    return "، " if reader_lang() == "ar" else ", "
+
+
+@register.simple_tag
 def shown(value):
     """The version of a multilingual text a reader of the current language sees (or None)."""
     return multilingual.show(value, reader_lang())

@@ -225,3 +225,39 @@ def test_removal_from_the_list_in_danger_keeps_the_period(listed, users, actor):
         (2025, period.year_out), (period.date_out.year + 1, None)]
     from turath.core.models import AuditEntry
     assert AuditEntry.objects.filter(action="heritage.danger.leave").count() == 1
+
+
+def test_nomination_history_and_names_in_the_page_language(users, actor):
+    """The history names each step in the reader's language (no `enter_preliminary → preliminary`), and the
+    list and agency are named in Arabic on an Arabic page."""
+    ms = users["eg_ministry_contributor"]
+    p = place(ms)
+    with actor(ms):
+        n = services.create_preliminary_entry(ms, p, organization_list())
+        services.start_file(ms, n)
+    c = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    c.force_login(ms)
+    html = c.get(f"/heritage/nominations/{n.pk}/").content.decode()
+    history = html[html.index("<ol>", html.rindex("<h2>")):]
+    assert "enter_preliminary" not in history and "start_file" not in history and "→ draft" not in history
+    assert "أُدرج في القائمة التمهيدية" in history and "على القائمة التمهيدية" in history
+    assert "بدء إعداد ملف الترشيح" in history
+    assert organization_list().name_ar in html and "Heritage List of the Member States" not in html
+    assert users["eg_ministry_contributor"].agency.name_ar in html
+    assert users["eg_ministry_contributor"].agency.name_en not in html
+
+
+def test_place_page_region_area_and_states_in_arabic(users):
+    owner = users["eg_ministry_editor"]
+    p = place(owner, states=["EG", "SD"], region="Arab States", area_ha="182.72")
+    html = Client(HTTP_ACCEPT_LANGUAGE="ar").get(f"/heritage/place/{p.pk}/").content.decode()
+    assert "الدول العربية" in html and "Arab States" not in html
+    assert "182,72 هكتار" in html and " ha<" not in html
+    # States joined with the Arabic comma, not a Latin one.
+    assert "<bdi>مصر</bdi>، <bdi>السّودان</bdi>" in html
+    # Coordinates keep the decimal point: "30,0299, 31,2599" cannot be read as two numbers.
+    assert "30.0299, 31.2599" in html
+    # The page's title is the Arabic name and carries the Arabic language.
+    assert '<bdi lang="ar">قلعة صلاح الدين الأيوبي</bdi>' in html
+    fr = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"/heritage/place/{p.pk}/").content.decode()
+    assert "États arabes" in fr and "182,72 ha" in fr
