@@ -112,7 +112,7 @@ def _detail_queryset():
     return CulturalObject.objects.select_related("object_type", "period", "owning_agency", "created_by").prefetch_related(
         "object_type__broader", "materials", "techniques", "measurements", "inscriptions",
         Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")),
-        Prefetch("status_history", queryset=StatusChange.objects.select_related("by").order_by("at", "id")),
+        Prefetch("status_history", queryset=StatusChange.objects.select_related("by__agency").order_by("at", "id")),
     )
 
 

@@ -167,3 +167,19 @@ def test_pages_of_each_step(client, users, actor, eg_object, lang, django_captur
     assert client.get(obj_url).status_code == 404
     assert client.get(f"/custody/entries/{entry.pk}/label/").status_code == 404
     assert client.get(r["Location"]).status_code == 200  # EG is the requesting state
+
+
+@pytest.mark.parametrize("lang,label", [("ar", "الملابسات"), ("fr", "Circonstances")])
+def test_report_page_shows_the_circumstances_isolated(client, users, eg_object, lang, label):
+    client.cookies["django_language"] = lang
+    client.force_login(users["eg_ministry_editor"])
+    text = "Vol par effraction de nuit. الباب الخلفي مكسور."
+    r = client.post("/cases/reports/new/", {"kind": "theft", "occurred_on": (date.today() - timedelta(days=2)).isoformat(),
+                                            "place": "القاهرة", "circumstances": text, "publish_sharing": "network",
+                                            "objects": "EG-MOA-77"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    html = client.get(r["Location"]).content.decode()
+    assert label in html
+    block = html[html.index('id="report-circumstances"'):]
+    assert text in block.split("</dd>")[0] and 'dir="auto"' in block.split("</dd>")[0]
+    assert '<span dir="auto">القاهرة</span>' in html

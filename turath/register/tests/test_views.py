@@ -425,3 +425,24 @@ def test_vocabulary_browser_lists_schemes_and_concepts_in_three_languages(client
     concept = re.search(r'/vocabulary/concepts/(\d+)/', html).group(1)
     html = client.get(f"/vocabulary/concepts/{concept}/").content.decode()
     assert "Broader" in html and "Narrower" in html
+
+
+@pytest.mark.django_db
+def test_public_status_history_names_the_agency_never_a_person(client, users):
+    """A public object's page shows who changed its status as an agency; staff names are for signed-in users."""
+    editor = users["eg_customs_editor"]
+    editor.first_name, editor.last_name = "Karim", "Haddad"
+    editor.save()
+    obj = make_object(editor, "EG-CUS-2026-0099", sharing="public", title="Stèle funéraire", lang="fr")
+    with acting_as(editor, via="test"):
+        services.change_status(editor, obj, "reported_missing", note="Constaté lors de l'inventaire")
+    client.cookies["django_language"] = "fr"
+    html = client.get(f"/objects/{obj.record_number}/").content.decode()
+    history = html[html.index('class="history"'):]
+    history = history[:history.index("</ol>")]
+    for person in ("Karim", "Haddad", editor.username):
+        assert person not in history
+    assert "Douanes égyptiennes" in history
+    login(client, users["eg_customs_viewer"])
+    history = client.get(f"/objects/{obj.record_number}/").content.decode()
+    assert "Karim Haddad" in history
