@@ -367,3 +367,28 @@ def test_nomination_to_inscription_then_list_in_danger(server, browser, lang):
         assert public.locator("a", has_text=text["place"]).count() == 0
     finally:
         run.close()
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_place_map_shows_the_place_above_the_outline(server, browser, lang):
+    """The place page's map was blank: the offline outline, loaded after the marker, covered it. The marker must
+    be drawn above the land, and the map is a region (it holds the zoom buttons), not an image."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale=lang,
+                                  extra_http_headers={"Accept-Language": lang})
+    try:
+        page = context.new_page()
+        # The fixture's first place (a fresh database: id 1), Rosetta.
+        page.goto(f"{server}/heritage/place/1/")
+        assert "Rosetta" in page.content() or "رشيد" in page.content()
+        page.wait_for_selector(".leaflet-outline-pane path", state="attached", timeout=15000)
+        marker = page.locator(".leaflet-overlay-pane path.leaflet-interactive").first
+        mbox = marker.bounding_box()
+        assert mbox, "no marker drawn"
+        # What is drawn at the marker's centre is the marker, not the outline's land.
+        top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-pane').className",
+                            [mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2])
+        assert "leaflet-overlay-pane" in top, top
+        assert page.locator("#heritage-map").get_attribute("role") == "region"
+        page.screenshot(path=str(SHOTS / f"heritage-{lang}-place-map-phone.png"), full_page=True)
+    finally:
+        context.close()

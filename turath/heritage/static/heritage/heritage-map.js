@@ -6,9 +6,12 @@
     var el = document.getElementById("heritage-map");
     if (!el || typeof L === "undefined") return;
     var map = L.map(el, { worldCopyJump: true, attributionControl: true }).setView([25, 30], 3);
+    // The outline arrives after the places are drawn: in a pane of its own below the overlays, or its
+    // opaque land would cover them.
+    map.createPane("outline").style.zIndex = 250;
     fetch(el.dataset.outline).then(function (r) { return r.json(); }).then(function (outline) {
-      L.geoJSON(outline, { style: { color: "#8a7f6a", weight: 0.6, fillColor: "#f3efe6", fillOpacity: 1 },
-        interactive: false }).addTo(map);
+      L.geoJSON(outline, { pane: "outline", style: { color: "#8a7f6a", weight: 0.6, fillColor: "#f3efe6",
+        fillOpacity: 1 }, interactive: false }).addTo(map);
       map.attributionControl.addAttribution("Natural Earth");
     });
     var layer = L.layerGroup().addTo(map);
@@ -44,9 +47,11 @@
     if (el.dataset.feature) {
       var feature = JSON.parse(el.dataset.feature);
       var c = feature.geometry.coordinates;
-      map.setView([c[1], c[0]], feature.properties.exact ? 12 : 9);
-      L.circleMarker([c[1], c[0]], { radius: 6 }).addTo(map);
-      if (el.dataset.boundary) L.geoJSON(JSON.parse(el.dataset.boundary)).addTo(map);
+      // The offline outline has coasts but no streets: a regional view gives the place its context.
+      map.setView([c[1], c[0]], feature.properties.exact ? 7 : 6);
+      L.circleMarker([c[1], c[0]], { radius: 7, weight: 2, color: "#b00020", fillOpacity: 0.8 })
+        .bindTooltip(feature.properties.name, { permanent: false }).addTo(map);
+      if (el.dataset.boundary) L.geoJSON(JSON.parse(el.dataset.boundary), { style: { color: "#1f5f8b" } }).addTo(map);
       return;
     }
     function load(params) {
