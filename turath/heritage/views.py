@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from turath.core.countries import country_name
+from turath.core.countries import country_name, sort_key
 from turath.core.models import Role
 from turath.core.multilingual import show
 
@@ -150,7 +150,7 @@ def _browse(request, *, hlist=None, status=None, danger=False, title=""):
         PlaceState.objects.filter(place__in=base).values("country").annotate(n=Count("place_id"))
         .values_list("country", "n")))
     countries = [(code, country_name(code, lang), n) for code, n in counts]
-    countries.sort(key=lambda c: c[1])
+    countries.sort(key=lambda c: sort_key(c[1]))
     criteria = Criterion.objects.filter(criteria_set=hlist.criteria_set) if hlist else \
         Criterion.objects.filter(criteria_set__key="unesco")
     rows = _rows(list(page.object_list), hlist, status, lang)

@@ -6,6 +6,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from turath.core.countries import sort_key
 from turath.vocabulary.models import Concept
 
 from . import services
@@ -18,7 +19,7 @@ MAX_PHOTO_BYTES_TOTAL = 60 * 1024 * 1024
 def _concept_lists(lang):
     lists = {}
     for key in ("object-types", "materials", "periods"):
-        lists[key] = sorted({c.label(lang) for c in Concept.objects.filter(scheme__key=key)}, key=str.casefold)
+        lists[key] = sorted({c.label(lang) for c in Concept.objects.filter(scheme__key=key)}, key=sort_key)
     return lists
 
 

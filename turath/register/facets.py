@@ -11,7 +11,7 @@ from collections import Counter
 from django.db.models import Count, Exists, OuterRef
 from django.utils import translation
 
-from turath.core.countries import country_name
+from turath.core.countries import country_name, sort_key
 from turath.core.models import Agency
 from turath.vocabulary.models import Concept
 from turath.vocabulary.services import expand_with_narrower
@@ -134,7 +134,7 @@ def facet_counts(matched, lang: str = "en", *, columns: dict | None = None,
 
     def entries(facet, value_label):
         items = [(*value_label(value), n) for value, n in counts[facet].items()]
-        return sorted(items, key=lambda item: (-item[2], item[1].casefold()))
+        return sorted(items, key=lambda item: (-item[2], sort_key(item[1])))
 
     return {
         "object_type": entries("object_type", lambda v: (str(v), concepts.get(v, str(v)))),
