@@ -8,6 +8,7 @@ and say so; machine translations carry a visible disclaimer.
 from dataclasses import dataclass
 
 LANGS = ("ar", "en", "fr")
+NO_LANGUAGE = "zxx"  # ISO 639-2: no linguistic content
 RTL_LANGS = {"ar", "fa", "ur", "he", "ps", "ckb", "syr"}
 
 
@@ -73,6 +74,8 @@ def show(value, lang: str) -> Shown | None:
     original = value.get("lang", "")
     if original == lang and value.get("text"):
         return Shown(value["text"], lang, True, False, False)
+    if original == NO_LANGUAGE and value.get("text"):  # an inventory number or a date reads the same in any language
+        return Shown(value["text"], original, True, False, False)
     tr = (value.get("tr") or {}).get(lang)
     if tr and tr.get("text"):
         return Shown(tr["text"], lang, False, bool(tr.get("machine")), False)

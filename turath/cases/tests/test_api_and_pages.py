@@ -169,8 +169,8 @@ def test_pages_of_each_step(client, users, actor, eg_object, lang, django_captur
     assert client.get(r["Location"]).status_code == 200  # EG is the requesting state
 
 
-@pytest.mark.parametrize("lang,label", [("ar", "الملابسات"), ("fr", "Circonstances")])
-def test_report_page_shows_the_circumstances_isolated(client, users, eg_object, lang, label):
+@pytest.mark.parametrize("lang,label,tag", [("ar", "الملابسات", "بلاغ"), ("fr", "Circonstances", "signalement")])
+def test_report_page_shows_the_circumstances_isolated(client, users, eg_object, lang, label, tag):
     client.cookies["django_language"] = lang
     client.force_login(users["eg_ministry_editor"])
     text = "Vol par effraction de nuit. الباب الخلفي مكسور."
@@ -183,3 +183,5 @@ def test_report_page_shows_the_circumstances_isolated(client, users, eg_object, 
     block = html[html.index('id="report-circumstances"'):]
     assert text in block.split("</dd>")[0] and 'dir="auto"' in block.split("</dd>")[0]
     assert '<span dir="auto">القاهرة</span>' in html
+    # The timeline names its events in the page's language, not by their codes.
+    assert f'<span class="tag" data-kind="report">{tag}</span>' in html

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import multilingual
 from turath.core.countries import country_name
+from turath.core.languages import language_name, script_name
 from turath.register.dates import format_date
 
 register = template.Library()
@@ -16,9 +17,6 @@ def reader_lang() -> str:
     return (translation.get_language() or "en")[:2]
 
 
-def language_name(code: str) -> str:
-    names = {"ar": _("Arabic"), "en": _("English"), "fr": _("French")}
-    return names.get(code, code)
 
 
 @register.simple_tag
@@ -76,6 +74,11 @@ def record_date(obj):
 @register.filter
 def langname(code):
     return language_name(code)
+
+
+@register.filter
+def scriptname(script):
+    return script_name(script)
 
 
 @register.simple_tag(takes_context=True)

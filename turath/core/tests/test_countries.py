@@ -26,3 +26,22 @@ def test_lists_sort_by_the_language_not_by_code_points():
     assert fr.index("Égypte") < fr.index("Espagne") < fr.index("Zimbabwe")
     assert sort_key("Égypte") < sort_key("Espagne")
     assert sort_key("إيران") == sort_key("ايران")
+
+
+def test_language_and_script_names_in_the_reader_language():
+    from turath.core.languages import language_name, script_name
+
+    assert language_name("zxx", "ar") == "بلا محتوى لغوي" and language_name("zxx", "fr") == "sans contenu linguistique"
+    assert language_name("ar", "fr") == "arabe" and language_name("fr", "ar") == "الفرنسية"
+    assert language_name("la", "ar") == "اللاتينية" and language_name("tr", "fr") == "turc"
+    assert language_name("qqq", "ar") == "qqq"  # unknown: as stored, never an error
+    assert script_name("Latin", "ar") == "اللاتينية" and script_name("Latin", "fr") == "latin"
+    assert script_name("Naskh", "ar") == "نسخ" and script_name("thuluth", "fr") == "thuluth"
+    assert script_name("Hand of the scribe Yusuf", "ar") == "Hand of the scribe Yusuf"
+
+
+def test_text_without_language_is_not_flagged_as_a_fallback():
+    from turath.core import multilingual
+
+    shown = multilingual.show(multilingual.make("Inv. 1978.4766", "zxx"), "ar")
+    assert shown.text == "Inv. 1978.4766" and not shown.fallback
