@@ -20,6 +20,11 @@ def active_lang() -> str:
     return lang if lang in LANGS else "en"
 
 
+def list_separator(lang: str | None = None) -> str:
+    """Between the items of an inline list: the Arabic comma «،» in Arabic, a comma elsewhere."""
+    return "، " if (lang or active_lang()) == "ar" else ", "
+
+
 def make(text: str, lang: str, translations: dict | None = None) -> dict:
     value = {"lang": lang, "text": text or "", "tr": {}}
     for code, tr in (translations or {}).items():

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turath.core.countries import country_name
 from turath.core.models import Agency
-from turath.core.multilingual import active_lang
+from turath.core.multilingual import active_lang, list_separator
 from turath.core.permissions import CHANGE, DELETE, VIEW, RestrictedQuerySet, SharedRecord
 
 
@@ -108,7 +108,7 @@ def region_label(region: str) -> str:
     """A region's name in the page's language; a transboundary place may list several («Europe and North America,Asia…»)."""
     parts = [p.strip() for p in (region or "").split(",") if p.strip()]
     labels = [str(REGION_LABELS.get(p, p)) for p in parts]
-    return ("، " if active_lang() == "ar" else ", ").join(labels)
+    return list_separator().join(labels)
 
 
 class Category(models.TextChoices):

@@ -6,6 +6,7 @@ import re
 
 from django import forms
 from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from turath.core import multilingual
@@ -17,12 +18,11 @@ from turath.vocabulary.models import Concept
 
 from .images import ImageRejected, check_image
 from .models import INITIAL_STATUSES, CulturalObject, Inscription, ObjectStatus
-from .services import TEXT_FIELDS, RecordInvalid, validate_record
+from .services import MEASURE_RE, TEXT_FIELDS, RecordInvalid, validate_record
 
 LANG_CHOICES = [("ar", _("Arabic")), ("en", _("English")), ("fr", _("French"))]
 LANGS = [code for code, _name in LANG_CHOICES]
 _ARABIC_SCRIPT = re.compile(r"[\u0600-\u06FF\u0750-\u077F\u08A0-\u08FF\uFB50-\uFDFF\uFE70-\uFEFF]")
-_MEASURE_LINE = re.compile(r"^\s*([^\s=:]+)\s*[=:]\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z]+)\s*$")
 LONG_TEXT_FIELDS = {"description", "distinguishing_features"}
 
 
@@ -85,8 +85,7 @@ class ObjectForm(forms.Form):
                                    help_text=_("One per line: height=12.5 cm, weight=4.2 g; add a note after #."))
     inscriptions = forms.CharField(label=_("inscriptions and markings"), required=False,
                                    widget=forms.Textarea(attrs={"rows": 3}),
-                                   help_text=_("One per line: text | script | position | kind (inscription, marking, "
-                                               "inventory_mark, signature, seal)."))
+                                   )
     date = forms.CharField(label=_("date or period"), required=False, max_length=120,
                            help_text=_("e.g. 1250, 1250-1300, 656 AH, 12th century, 300 BCE."))
     period = forms.CharField(label=_("period"), required=False)
@@ -121,6 +120,9 @@ class ObjectForm(forms.Form):
         self.fields["object_type"].widget = forms.Select(choices=object_type_choices(self.lang))
         self.fields["origin_country"].widget = forms.Select(choices=[("", "—"), *country_choices(self.lang)])
         self.fields["status"].widget = forms.Select(choices=[(s, ObjectStatus(s).label) for s in INITIAL_STATUSES])
+        # The kinds as the reader writes them (the services read a kind in any working language).
+        self.fields["inscriptions"].help_text = gettext("One per line: text | script | position | kind (%(kinds)s).") % {
+            "kinds": multilingual.list_separator(self.lang).join(str(label) for _v, label in Inscription.Kind.choices)}
         for name, scheme in (("materials", vocab.MATERIALS), ("techniques", vocab.TECHNIQUES),
                              ("period", vocab.PERIODS)):
             self.fields[name].widget.attrs.update({"list": f"terms-{name}", "autocomplete": "off"})
@@ -179,7 +181,7 @@ class ObjectForm(forms.Form):
                 for m in obj.measurements.all()),
             "inscriptions": "\n".join(
                 " | ".join([multilingual.texts(i.text)[0][1] if multilingual.texts(i.text) else "",
-                            i.script, i.position, i.kind]) for i in obj.inscriptions.all()),
+                            i.script, i.position, i.get_kind_display()]) for i in obj.inscriptions.all()),
             "date": obj.date_text,
             "maker": obj.maker,
             "inventory_numbers": "\n".join(obj.inventory_numbers or []),
@@ -218,7 +220,7 @@ class ObjectForm(forms.Form):
             main, _hash, note = line.partition("#")
             if not main.strip():
                 continue
-            m = _MEASURE_LINE.match(main)
+            m = MEASURE_RE.match(main)
             # A line that does not parse goes through as written, so the service's message quotes it.
             out.append({"dimension": m.group(1), "value": m.group(2), "unit": m.group(3), "note": note.strip()}
                        if m else main.strip())

@@ -5,12 +5,14 @@ JSON or the API) into clean values or a dict of errors keyed by field; `create_o
 `update_object`, `change_status` and `add_image` write, audit and re-index in one transaction.
 """
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from turath.core import audit, multilingual
@@ -120,7 +122,8 @@ def _text(value, lang, field, errors):
     return value
 
 
-_MEASURE_RE = re.compile(r"^\s*([^\s=:]+)\s*[=:]\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z]+)\s*$")
+# «height=12.5 cm», «hauteur=12,5 cm», «الارتفاع=12.5 سم»: the unit in any script (aliases below).
+MEASURE_RE = re.compile(r"^\s*([^\s=:]+)\s*[=:]\s*([0-9]+(?:[.,][0-9]+)?)\s*([^\W\d_]+\.?)\s*$")
 _DIM_ALIASES = {
     "h": "height", "hauteur": "height", "ارتفاع": "height", "الارتفاع": "height",
     "w": "width", "largeur": "width", "عرض": "width", "العرض": "width",
@@ -128,6 +131,8 @@ _DIM_ALIASES = {
     "diam": "diameter", "diamètre": "diameter", "قطر": "diameter", "épaisseur": "thickness", "سمك": "thickness",
     "poids": "weight", "وزن": "weight", "الوزن": "weight",
 }
+_UNIT_ALIASES = {"سم": "cm", "مم": "mm", "م": "m", "كغ": "kg", "كجم": "kg", "كلغ": "kg", "غ": "g", "جم": "g",
+                 "غرام": "g", "غ.": "g"}
 
 
 # Choice values computed once: the enum properties rebuild their lists on every call (bulk imports validate a lot).
@@ -154,13 +159,14 @@ def _measurement(item) -> tuple:
     """("ok", dimension, value, unit) or the reason a measurement (text or dict) is refused:
     ("form",), ("value",), ("dimension", dim) or ("unit", unit, dim)."""
     if isinstance(item, str):
-        m = _MEASURE_RE.match(item)
+        m = MEASURE_RE.match(item)
         if not m:
             return ("form",)
         item = {"dimension": m.group(1), "value": m.group(2).replace(",", "."), "unit": m.group(3)}
     dim = str(item.get("dimension", "")).strip().lower()
     dim = _DIM_ALIASES.get(dim, dim)
     unit = str(item.get("unit", "")).strip().lower()
+    unit = _UNIT_ALIASES.get(unit, unit)
     try:
         number = Decimal(str(item.get("value")).replace(",", "."))
         if number <= 0 or number.is_nan() or number > Decimal("1e8"):
@@ -230,6 +236,18 @@ def _is_country(code: str) -> bool:
     return known if known is not None else _remember(_COUNTRIES, code, is_country(code))
 
 
+@functools.lru_cache(maxsize=1)
+def inscription_kind_names() -> dict[str, str]:
+    """A kind of inscription as people write it in any working language («cachet», «ختم», «seal») → its code."""
+    names = {}
+    for lang in multilingual.LANGS:
+        with translation.override(lang):
+            for value, label in Inscription.Kind.choices:
+                names[str(label).casefold()] = value
+                names[value] = value
+    return names
+
+
 def _inscriptions(value, lang, errors):
     items = value if isinstance(value, list) else _split(value)
     out = []
@@ -237,6 +255,7 @@ def _inscriptions(value, lang, errors):
         if isinstance(item, str):
             item = {"text": item}
         kind = item.get("kind") or Inscription.Kind.INSCRIPTION
+        kind = inscription_kind_names().get(str(kind).strip().casefold(), kind)
         if kind not in _INSCRIPTION_KINDS:
             errors.setdefault("inscriptions", []).append(_("Unknown kind of inscription «%(k)s».") % {"k": kind})
             continue

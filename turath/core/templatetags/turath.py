@@ -4,6 +4,7 @@ language, and URLs that keep the search's filters."""
 from django import template
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from turath.core import multilingual
 from turath.core.countries import country_name
@@ -22,7 +23,7 @@ def reader_lang() -> str:
 @register.simple_tag
 def list_sep():
     """The separator between items of an inline list: the Arabic comma «،» on Arabic pages."""
-    return "، " if reader_lang() == "ar" else ", "
+    return multilingual.list_separator(reader_lang())
 
 
 @register.simple_tag
@@ -74,6 +75,21 @@ def record_date(obj):
 @register.filter
 def langname(code):
     return language_name(code)
+
+
+# The kinds of event on a case's timeline and an object's custody chain, named in the reader's language.
+EVENT_KINDS = {
+    "report": _lazy("report"), "seizure": _lazy("seizure"), "alert": _lazy("alert"),
+    "restitution": _lazy("restitution"), "step": _lazy("step"), "decision": _lazy("decision"),
+    "evidence": _lazy("evidence"), "journal": _lazy("journal"), "entry": _lazy("custody entry"),
+    "movement": _lazy("movement"), "transfer": _lazy("transfer"), "condition": _lazy("condition"),
+    "exit": _lazy("exit"),
+}
+
+
+@register.filter
+def event_kind(kind: str) -> str:
+    return str(EVENT_KINDS.get(kind, kind))
 
 
 @register.filter
