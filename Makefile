@@ -31,6 +31,7 @@ messages: $(STAMP) system-deps
 run: install
 	$(BIN)/turath setup
 	$(BIN)/turath demo --if-empty
+	$(BIN)/turath heritage demo
 	$(BIN)/turath matching reindex --if-empty
 	$(BIN)/turath demo --print-logins
 	$(BIN)/turath serve --host 127.0.0.1 --port 8000

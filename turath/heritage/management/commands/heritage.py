@@ -8,7 +8,7 @@ from turath.heritage.unesco import import_unesco
 
 
 class Command(BaseCommand):
-    help = "Heritage list tasks: import-unesco FILE (CSV, or XLS when xlrd is installed)."
+    help = "Heritage list tasks: import-unesco FILE (CSV, or XLS when xlrd is installed); demo."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="task", required=True)
@@ -17,11 +17,28 @@ class Command(BaseCommand):
         imp.add_argument("--partial", action="store_true",
                          help="write the good rows even if some rows have problems (they are still reported)")
         imp.add_argument("--agency", help="code of the owning agency (default: the secretariat)")
+        sub.add_parser("demo", help="load the UNESCO list shipped with Turath and a demo of the organization's own "
+                                    "list (after `turath demo`); does nothing twice")
 
     def handle(self, *args, task, **opts):
         if task == "import-unesco":
             return self.import_unesco(opts["file"], opts["partial"], opts.get("agency"))
+        if task == "demo":
+            return self.demo()
         raise CommandError(f"unknown task {task}")
+
+    def demo(self):
+        from turath.heritage.demo import load_heritage_demo
+
+        report = load_heritage_demo()
+        if report.unesco_rows:
+            self.stdout.write(f"UNESCO World Heritage List: {report.unesco_rows} properties "
+                              "(data: UNESCO World Heritage Centre).")
+        if report.skipped:
+            self.stdout.write(f"Organization's list: nothing loaded ({report.skipped}).")
+        else:
+            states = ", ".join(f"{k} {v}" for k, v in sorted(report.nominations.items()))
+            self.stdout.write(f"Organization's list: {report.places} places, files by state: {states}.")
 
     def import_unesco(self, path, partial, agency_code):
         agencies = Agency.objects.filter(code=agency_code) if agency_code else \
