@@ -21,11 +21,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from turath.core.countries import country_name, sort_key
+from turath.core.countries import country_choices, country_name, sort_key
 from turath.core.models import Role
 from turath.core.multilingual import show
+from turath.core.permissions import Sharing, can_add
 
-from . import geo, services
+from . import geo, risk, services
 from .configuration import UNESCO_ATTRIBUTION
 from .models import (
     AttachmentKind,
@@ -36,6 +37,7 @@ from .models import (
     HeritageList,
     HeritagePlace,
     Incident,
+    IncidentKind,
     Inscription,
     InscriptionStatus,
     Nomination,
@@ -174,7 +176,8 @@ def index(request):
         lists.append({"list": hlist, "name": hlist.name(lang), "final": counts.get(InscriptionStatus.FINAL, 0),
                       "preliminary": counts.get(InscriptionStatus.PRELIMINARY, 0)})
     in_danger = filtered_places(request.user, danger=True).count()
-    return render(request, "heritage/index.html", {"nav": "heritage", "lists": lists, "in_danger": in_danger})
+    return render(request, "heritage/index.html", {"nav": "heritage", "lists": lists, "in_danger": in_danger,
+                                                   "may_add": can_add(request.user)})
 
 
 @require_GET
@@ -398,3 +401,94 @@ def nomination_act(request, pk):
     if not Nomination.objects.restrict(user).filter(pk=n.pk).exists():
         return redirect("heritage:nominations")
     return redirect("heritage:nomination", pk=n.pk)
+
+
+MAX_AREA_UPLOAD = 2 * 1024 * 1024  # a GeoJSON area file: generous for a drawn or exported polygon
+
+
+@login_required
+def place_new(request):
+    """A member state's editor adds a place or an intangible element, drawing its boundary on the map."""
+    if not can_add(request.user):
+        raise Http404
+    data, errors = {}, {}
+    if request.method == "POST":
+        data = _place_data(request.POST, errors)
+        if not errors:
+            try:
+                place = services.create_place(request.user, data)
+            except services.RecordInvalid as exc:
+                errors.update(exc.errors)
+            else:
+                messages.success(request, _("The place is recorded. You may now enter it on a preliminary list."))
+                return redirect("heritage:place", pk=place.pk)
+    lang = _lang()
+    return render(request, "heritage/place_form.html", {
+        "nav": "heritage", "values": request.POST if request.method == "POST" else {}, "errors": errors,
+        "categories": Category.choices, "countries": country_choices(lang),
+        "chosen_states": request.POST.getlist("states") if request.method == "POST" else [request.user.agency.country],
+        "sharing_levels": Sharing.choices,
+    }, status=400 if errors else 200)
+
+
+def _place_data(post, errors: dict) -> dict:
+    """The form's values as create_place takes them; numbers that do not parse are named here."""
+    data = {key: post.get(key, "").strip() for key in ("name_ar", "name_en", "name_fr", "category", "boundary",
+                                                      "sharing")}
+    data["states"] = [code for code in post.getlist("states") if code]
+    data["sensitive"] = post.get("sensitive") == "on"
+    for key in ("lon", "lat"):
+        raw = post.get(key, "").strip().replace(",", ".")
+        if raw:
+            try:
+                data[key] = float(raw)
+            except ValueError:
+                errors.setdefault("location", []).append(_("Longitude and latitude are numbers in degrees."))
+    if post.get("description", "").strip():
+        data["description"] = {"text": post["description"].strip(), "lang": post.get("description_lang") or _lang()}
+    if not data["boundary"]:
+        data.pop("boundary")
+    return data
+
+
+@login_required
+def risk_page(request):
+    """Draw or upload an area (a flood, a front line) and see the listed places in it or near it."""
+    context = {"nav": "heritage", "kinds": IncidentKind.choices, "area": "", "within_km": "0", "hits": None,
+               "may_record": can_add(request.user)}
+    if request.method == "POST":
+        area_text = request.POST.get("area", "").strip()
+        upload = request.FILES.get("area_file")
+        if upload is not None:
+            if upload.size > MAX_AREA_UPLOAD:
+                messages.error(request, _("The area file is too large (at most 2 MB)."))
+                return render(request, "heritage/risk.html", context, status=400)
+            area_text = upload.read().decode("utf-8", errors="replace")
+        within = request.POST.get("within_km", "0").strip().replace(",", ".") or "0"
+        context.update(area=area_text, within_km=within)
+        try:
+            within_km = float(within)
+            if not (0 <= within_km <= 500):
+                raise ValueError
+        except ValueError:
+            messages.error(request, _("The distance is a number of kilometres between 0 and 500."))
+            return render(request, "heritage/risk.html", context, status=400)
+        try:
+            if request.POST.get("action") == "record" and context["may_record"]:
+                incident = risk.record_incident(request.user, kind=request.POST.get("kind", "other"),
+                                                title=request.POST.get("title", "").strip() or _("Incident"),
+                                                area_geojson=area_text, within_km=within_km)
+                messages.success(request, _("Incident recorded: %(n)d places affected.") % {"n": incident.places.count()})
+            context["hits"] = risk.places_in_area(request.user, area_text, within_km)
+        except geo.GeometryInvalid as exc:
+            messages.error(request, _("The area is not a valid polygon: %(e)s") % {"e": exc})
+            return render(request, "heritage/risk.html", context, status=400)
+        lang = _lang()
+        context["rows"] = [{"place": h.place, "name": h.place.name(lang), "distance": h.distance_km,
+                            "in_danger": h.in_danger} for h in context["hits"]]
+        context["hits_json"] = json.dumps({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "id": h.place.pk, "geometry": {"type": "Point", "coordinates": [h.location.lon,
+                                                                                             h.location.lat]},
+             "properties": {"name": h.place.name(lang), "in_danger": h.in_danger, "exact": h.location.exact}}
+            for h in context["hits"] if h.location.lon is not None]})
+    return render(request, "heritage/risk.html", context)

@@ -261,3 +261,64 @@ def test_place_page_region_area_and_states_in_arabic(users):
     assert '<bdi lang="ar">قلعة صلاح الدين الأيوبي</bdi>' in html
     fr = Client(HTTP_ACCEPT_LANGUAGE="fr").get(f"/heritage/place/{p.pk}/").content.decode()
     assert "États arabes" in fr and "182,72 ha" in fr
+
+
+def test_an_editor_adds_a_place_with_a_drawn_boundary(users):
+    c = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    c.force_login(users["eg_ministry_editor"])
+    assert c.get("/heritage/place/new/").status_code == 200
+    ring = [[30.41, 31.40], [30.43, 31.40], [30.43, 31.41], [30.41, 31.41], [30.41, 31.40]]
+    r = c.post("/heritage/place/new/", {"name_ar": "مدينة رشيد التاريخية", "name_fr": "Rosette historique",
+                                        "category": "cultural", "states": ["EG"], "lon": "30,42", "lat": "31.405",
+                                        "boundary": json.dumps({"type": "Polygon", "coordinates": [ring]}),
+                                        "description": "مدينة عثمانية", "sharing": "public"})
+    assert r.status_code == 302
+    from turath.heritage.models import HeritagePlace
+
+    p = HeritagePlace.objects.get(name_ar="مدينة رشيد التاريخية")
+    assert p.owning_agency == users["eg_ministry_editor"].agency and p.boundary and abs(p.lon - 30.42) < 1e-9
+    assert p.description["lang"] == "ar"
+
+
+def test_the_place_form_names_each_bad_field_and_keeps_what_was_typed(users):
+    c = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    c.force_login(users["eg_ministry_editor"])
+    r = c.post("/heritage/place/new/", {"name_fr": "", "category": "cultural", "lon": "trente", "lat": "31",
+                                        "boundary": "{not json", "description": "Gardez ce texte"})
+    html = r.content.decode()
+    assert r.status_code == 400
+    assert "Longitude et latitude" in html or "longitude et la latitude" in html
+    assert 'href="#field-location"' in html and "Gardez ce texte" in html
+    r = c.post("/heritage/place/new/", {"name_fr": "Lieu", "category": "cultural", "boundary": "{not json"})
+    assert r.status_code == 400 and 'href="#field-boundary"' in r.content.decode()
+    # A viewer may not add places; the public is sent to sign in.
+    viewer = Client()
+    viewer.force_login(users["eg_ministry_viewer"])
+    assert viewer.get("/heritage/place/new/").status_code == 404
+    assert Client().get("/heritage/place/new/").status_code == 302
+
+
+def test_risk_page_finds_the_places_in_a_drawn_or_uploaded_area(listed, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    c.force_login(users["secretariat_admin"])
+    cairo = square(31.26, 30.03, 0.05)
+    html = c.post("/heritage/risk/", {"area": cairo, "within_km": "0"}).content.decode()
+    assert "قلعة صلاح الدين الأيوبي" in html and "قصر آيت بن حدو" not in html
+    upload = SimpleUploadedFile("flood.geojson", square(-7.129, 31.047, 0.05).encode(), "application/geo+json")
+    html = c.post("/heritage/risk/", {"area_file": upload, "within_km": "5"}).content.decode()
+    assert "قصر آيت بن حدو" in html and "قلعة صلاح الدين الأيوبي" not in html
+    bad = c.post("/heritage/risk/", {"area": '{"type": "Point", "coordinates": [1, 2]}'})
+    assert bad.status_code == 400
+    r = c.post("/heritage/risk/", {"area": cairo, "within_km": "0", "action": "record", "kind": "flood",
+                                   "title": "فيضان القاهرة"}, follow=True)
+    from turath.heritage.models import Incident
+
+    incident = Incident.objects.get(title="فيضان القاهرة")
+    assert list(incident.places.all()) == [listed["citadel"]] and r.status_code == 200
+    # Another agency's user is answered from what they may see: the sensitive site only at its public position.
+    other = Client()
+    other.force_login(users["ma_police_editor"])
+    html = other.post("/heritage/risk/", {"area": square(31.8213, 30.7871, 0.0005)}).content.decode()
+    assert "Tell el-Dab" not in html
