@@ -455,6 +455,7 @@ def _place_data(post, errors: dict) -> dict:
 def risk_page(request):
     """Draw or upload an area (a flood, a front line) and see the listed places in it or near it."""
     context = {"nav": "heritage", "kinds": IncidentKind.choices, "area": "", "within_km": "0", "hits": None,
+               "unlisted": False,
                "may_record": can_add(request.user)}
     if request.method == "POST":
         area_text = request.POST.get("area", "").strip()
@@ -465,7 +466,7 @@ def risk_page(request):
                 return render(request, "heritage/risk.html", context, status=400)
             area_text = upload.read().decode("utf-8", errors="replace")
         within = request.POST.get("within_km", "0").strip().replace(",", ".") or "0"
-        context.update(area=area_text, within_km=within)
+        context.update(area=area_text, within_km=within, unlisted=request.POST.get("unlisted") == "on")
         try:
             within_km = float(within)
             if not (0 <= within_km <= 500):
@@ -479,7 +480,8 @@ def risk_page(request):
                                                 title=request.POST.get("title", "").strip() or _("Incident"),
                                                 area_geojson=area_text, within_km=within_km)
                 messages.success(request, _("Incident recorded: %(n)d places affected.") % {"n": incident.places.count()})
-            context["hits"] = risk.places_in_area(request.user, area_text, within_km)
+            context["hits"] = risk.places_in_area(request.user, area_text, within_km,
+                                                  listed_only=not context["unlisted"])
         except geo.GeometryInvalid as exc:
             messages.error(request, _("The area is not a valid polygon: %(e)s") % {"e": exc})
             return render(request, "heritage/risk.html", context, status=400)

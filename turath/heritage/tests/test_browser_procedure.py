@@ -392,3 +392,53 @@ def test_place_map_shows_the_place_above_the_outline(server, browser, lang):
         page.screenshot(path=str(SHOTS / f"heritage-{lang}-place-map-phone.png"), full_page=True)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_an_editor_draws_a_boundary_on_a_phone_and_the_secretariat_finds_it_at_risk(server, browser, lang):
+    """The place form's map: taps place the corners, «close» writes the polygon (decimal points in any language)
+    and the centre; the place is recorded; the secretariat draws an area around it on the risk page."""
+    run = Procedure(browser, server, lang)
+    try:
+        context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+        run.contexts.append(context)
+        page = context.new_page()
+        page.goto(f"{server}/accounts/login/?next=/heritage/place/new/")
+        page.fill("#id_username", "salma")
+        page.fill("#id_password", PASSWORD)
+        page.click("#main form button[type=submit]")
+        page.wait_for_url(f"{server}/heritage/place/new/")
+        page.click(f".lang-switch button[value={lang}]")
+        page.wait_for_selector("#draw-map .leaflet-outline-pane path", state="attached")
+        page.locator("#draw-map").scroll_into_view_if_needed()
+        box = page.locator("#draw-map").bounding_box()
+        for dx, dy in ((0.4, 0.4), (0.6, 0.4), (0.6, 0.6), (0.4, 0.6)):
+            page.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+        page.click("[data-draw=close]")
+        boundary = page.input_value("#id_boundary")
+        assert '"type":"Polygon"' in boundary and "," in boundary and re.search(r"\d\.\d", boundary)
+        assert re.fullmatch(r"-?\d+\.\d+", page.input_value("#id_lon"))
+        name = "موقع مرسوم على الهاتف" if lang == "ar" else "Lieu dessiné sur le téléphone"
+        page.fill("#id_name_ar" if lang == "ar" else "#id_name_fr", name)
+        run.shot(page, "place-drawn-phone")
+        page.click("#place-form button[type=submit]")
+        page.wait_for_selector("h1")
+        assert name in page.locator("h1").inner_text()
+        place_url = page.url
+        # The secretariat draws a wide area around the same spot and finds the new place in it.
+        sec = run.as_user("amal")
+        sec.goto(f"{server}/heritage/risk/")
+        sec.wait_for_selector("#draw-map .leaflet-outline-pane path", state="attached")
+        sec.locator("#draw-map").scroll_into_view_if_needed()
+        box = sec.locator("#draw-map").bounding_box()
+        for dx, dy in ((0.1, 0.1), (0.9, 0.1), (0.9, 0.9), (0.1, 0.9)):
+            sec.mouse.click(box["x"] + box["width"] * dx, box["y"] + box["height"] * dy)
+        sec.click("[data-draw=close]")
+        sec.check("input[name=unlisted]")  # the new place is on no list yet
+        sec.click("#risk-form button[value=query]")
+        sec.wait_for_selector("#risk-results")
+        assert name in sec.locator("#risk-results").inner_text()
+        assert sec.locator(f"#risk-results a[href='{place_url.replace(server, '')}']").count() == 1
+        run.shot(sec, "risk-area")
+    finally:
+        run.close()
