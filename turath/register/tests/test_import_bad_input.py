@@ -126,3 +126,14 @@ def test_dry_run_with_failing_rows_says_a_real_run_would_write_nothing(editor):
         call_command("import_objects", str(DATA / "malformed.csv"), "--user", editor.username, "--dry-run",
                      "--no-progress")
     assert not CulturalObject.objects.exists()
+
+
+def test_a_bare_cr_after_the_sampled_start_is_still_a_report_line(editor, tmp_path, monkeypatch):
+    # Lines are split at bare CRs only when the file's start has one; one further on is reported.
+    monkeypatch.setattr(importer, "_CR_SAMPLE_BYTES", 64)
+    path = tmp_path / "late.csv"
+    path.write_bytes(MIXED.replace(b"Planispheric astrolabe", b"Planispheric\rastrolabe"))
+    report = importer.import_file(path, editor)
+    assert not report.committed and not CulturalObject.objects.exists()
+    assert [e.row for e in report.row_errors] == ["line 4"]
+    assert "Cannot be read as CSV" in report.row_errors[0].errors["row"][0]
