@@ -1,7 +1,22 @@
-"""Import of the UNESCO World Heritage List export (whc-sites-2019.csv / .xls).
+"""Import of the UNESCO World Heritage List export, in the shapes UNESCO has published it.
+
+Files are recognised by their content, not their name: XLSX (the 2024 export, whc-sites-2024.xlsx,
+read with openpyxl), XLS (2019 and 2021, read with xlrd) or UTF-8 CSV. Column names are compared in
+lower case with spaces as underscores. The 2024 export adds the names, short descriptions and states
+in Spanish, Russian, Arabic and Chinese (unique_number, id_no, rev_bis, name_en … name_zh,
+short_description_en … _zh, justification_en/fr, date_inscribed, secondary_dates, danger, date_end,
+danger_list, longitude, latitude, area_hectares, C1 … N10, criteria_txt, category, category_short,
+states_name_en … _zh, region_en/fr, iso_code, udnp_code, transboundary); the Arabic name and short
+description are kept. When the C1 … N10 flags are missing, the criteria are read from criteria_txt
+("(ii)(iv)"). Empty rows (a spreadsheet's trailing rows) are skipped.
+
+A file without id_no (the 2021 XLS) cannot create properties: each row is matched to a property
+already imported by its name (English, else French, compared as search text) and its states (ISO
+codes, else the states as written); a row that matches none, or several, is a problem naming the
+row, and nothing else is guessed.
 
 Idempotent on id_no: a re-import compares every field and writes only what changed, so running
-it twice changes nothing. Problems are collected per row as (id_no, field, message); without
+it twice changes nothing. Problems are collected per row as (row, id_no, field, message); without
 --partial one problem aborts the whole import (nothing is written).
 """
 
@@ -18,6 +33,7 @@ from django.db import transaction
 from turath.core import audit
 from turath.core.countries import is_country
 from turath.core.permissions import Sharing
+from turath.core.textnorm import search_text
 
 from . import geo
 from .configuration import UNESCO_ATTRIBUTION, UNESCO_LIST
@@ -29,9 +45,11 @@ CRITERIA_FLAGS = [("C1", "(i)"), ("C2", "(ii)"), ("C3", "(iii)"), ("C4", "(iv)")
                   ("N7", "(vii)"), ("N8", "(viii)"), ("N9", "(ix)"), ("N10", "(x)")]
 CATEGORIES = {"Cultural": Category.CULTURAL, "Natural": Category.NATURAL, "Mixed": Category.MIXED}
 DANGER_PERIOD = re.compile(r"([YP])\s+(\d{4})(?:\s*-\s*(\d{4}))?")
-REQUIRED_COLUMNS = {"id_no", "name_en", "name_fr", "date_inscribed", "danger_list", "longitude", "latitude",
-                    "area_hectares", "category", "iso_code", "states_name_en", "region_en",
-                    *(flag for flag, _code in CRITERIA_FLAGS)}
+FLAG_NAMES = {flag for flag, _code in CRITERIA_FLAGS}
+CRITERIA_TEXT = re.compile(r"\(([ivx]+)\)")
+# id_no and the criteria (flags or criteria_txt) are checked apart: the 2021 export has no id_no.
+REQUIRED_COLUMNS = {"name_en", "name_fr", "date_inscribed", "danger_list", "longitude", "latitude",
+                    "area_hectares", "category", "iso_code", "states_name_en", "region_en"}
 
 
 class _TextExtractor(HTMLParser):
@@ -104,9 +122,11 @@ class Problem:
     id_no: str
     field: str
     message: str
+    row: int = 0  # the spreadsheet's row number (the header is row 1); 0 for the file as a whole
 
     def __str__(self):
-        return f"id_no {self.id_no}: {self.field}: {self.message}"
+        where = f"row {self.row}, " if self.row else ""
+        return f"{where}id_no {self.id_no}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -117,45 +137,109 @@ class ImportReport:
     unchanged: int = 0
     problems: list[Problem] = field(default_factory=list)
     written: bool = False
+    file_format: str = ""  # xlsx, xls or csv, as recognised from the content
+    matched_by_name: int = 0  # rows without id_no matched to a property by name and states
 
 
-def read_rows(path: str | Path) -> list[dict]:
-    path = Path(path)
-    if path.suffix.lower() == ".xls":
-        return _read_xls(path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
+def _column(name) -> str:
+    """A header cell as the importer names it: "States Name EN" → states_name_en, "c1" → C1."""
+    text = re.sub(r"[\s\-]+", "_", str(name if name is not None else "").strip())
+    return text.upper() if text.upper() in FLAG_NAMES else text.lower()
 
 
-def _read_xls(path: Path) -> list[dict]:
-    try:
-        import xlrd
-    except ImportError:
-        raise ValueError("reading .xls needs the xlrd package (pip install xlrd); use the .csv instead") from None
-    sheet = xlrd.open_workbook(str(path)).sheet_by_index(0)
-    header = [str(h).strip() for h in sheet.row_values(0)]
+def _cell(name: str, value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, float) and value.is_integer() and name not in ("longitude", "latitude", "area_hectares"):
+        return str(int(value))
+    return str(value).strip() if isinstance(value, str) else str(value)
+
+
+def _rows_of(header: list, records) -> list[dict]:
+    """Dicts keyed by the importer's column names, with the spreadsheet row number under "__row__";
+    rows whose cells are all empty are skipped."""
+    names = [_column(h) for h in header]
     rows = []
-    for i in range(1, sheet.nrows):
-        row = {}
-        for name, cell in zip(header, sheet.row(i), strict=False):
-            value = cell.value
-            if cell.ctype == xlrd.XL_CELL_NUMBER and float(value).is_integer() and name not in ("longitude",
-                                                                                                   "latitude"):
-                value = int(value)
-            row[name] = "" if value is None else str(value)
-        rows.append(row)
+    for number, values in enumerate(records, 2):
+        row = {name: _cell(name, value) for name, value in zip(names, values, strict=False) if name}
+        if any(row.values()):
+            row["__row__"] = number
+            rows.append(row)
     return rows
 
 
-def _clean_row(row: dict, criteria: dict, problems: list[Problem]) -> dict | None:
-    """The fields of one row ready to compare and write, or None (with problems) if it cannot be used."""
+def file_format(path: Path) -> str:
+    with path.open("rb") as fh:
+        magic = fh.read(8)
+    if magic.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if magic.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "xls"
+    return "csv"
+
+
+def read_rows(path: str | Path) -> list[dict]:
+    """The file's rows (see _rows_of); raises ValueError with a readable message when it cannot be read."""
+    path = Path(path)
+    fmt = file_format(path)
+    if fmt == "xlsx":
+        return _read_xlsx(path)
+    if fmt == "xls":
+        return _read_xls(path)
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            records = csv.reader(fh)
+            header = next(records, [])
+            return _rows_of(header, records)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path.name} is neither an XLSX or XLS workbook nor a UTF-8 CSV file "
+                         f"(byte 0x{exc.object[exc.start]:02X} at position {exc.start})") from None
+    except csv.Error as exc:
+        raise ValueError(f"{path.name}: cannot be read as CSV: {exc}") from None
+
+
+def _read_xlsx(path: Path) -> list[dict]:
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    # Opened from a file object: openpyxl would refuse a workbook by its name (whc-sites.xls, .csv).
+    with path.open("rb") as fh:
+        try:
+            workbook = load_workbook(fh, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
+            raise ValueError(f"{path.name}: not a readable XLSX workbook ({exc})") from None
+        try:
+            records = workbook.worksheets[0].iter_rows(values_only=True)
+            header = next(records, ())
+            return _rows_of(list(header), records)
+        finally:
+            workbook.close()
+
+
+def _read_xls(path: Path) -> list[dict]:
+    import xlrd
+
+    try:
+        sheet = xlrd.open_workbook(str(path)).sheet_by_index(0)
+    except xlrd.XLRDError as exc:
+        raise ValueError(f"{path.name}: not a readable XLS workbook ({exc})") from None
+    return _rows_of(sheet.row_values(0), (sheet.row_values(i) for i in range(1, sheet.nrows)))
+
+
+def _clean_row(row: dict, criteria: dict, problems: list[Problem], *, has_id: bool = True) -> dict | None:
+    """The fields of one row ready to compare and write, or None (with problems) if it cannot be used.
+    Without an id_no column (has_id=False) the row's "id_no" is None until it is matched by name."""
     id_no = (row.get("id_no") or "").strip()
     found = []
 
     def problem(field_name, message):
-        found.append(Problem(id_no or "?", field_name, message))
+        found.append(Problem(id_no or "?" if has_id else "-", field_name, message, row.get("__row__", 0)))
 
-    if not id_no.isdigit():
+    if has_id and not id_no.isdigit():
         problem("id_no", f"not a number: {id_no!r}")
     name_en, name_fr = html_to_text(row.get("name_en", "")), html_to_text(row.get("name_fr", ""))
     if not name_en and not name_fr:
@@ -186,14 +270,23 @@ def _clean_row(row: dict, criteria: dict, problems: list[Problem]) -> dict | Non
     if bad:
         problem("iso_code", f"not ISO 3166-1 codes: {', '.join(bad)}")
     chosen = []
-    for flag, code in CRITERIA_FLAGS:
-        value = str(row.get(flag, "")).strip()
-        if value not in ("0", "1"):
-            problem(flag, f"expected 0 or 1, got {value!r}")
-        elif value == "1":
-            chosen.append(criteria[code])
-    if not chosen:
-        problem("criteria", "no criterion flag set")
+    if FLAG_NAMES <= row.keys():
+        for flag, code in CRITERIA_FLAGS:
+            value = str(row.get(flag, "")).strip()
+            if value not in ("0", "1"):
+                problem(flag, f"expected 0 or 1, got {value!r}")
+            elif value == "1":
+                chosen.append(criteria[code])
+        if not chosen:
+            problem("criteria", "no criterion flag set")
+    else:
+        text = row.get("criteria_txt") or ""
+        codes_given = [f"({numeral})" for numeral in CRITERIA_TEXT.findall(text.lower())]
+        unknown = [code for code in codes_given if code not in criteria]
+        if unknown or not codes_given or CRITERIA_TEXT.sub("", text.lower()).strip():
+            problem("criteria_txt", f"expected criteria such as (ii)(iv), got {text!r}")
+        else:
+            chosen = [criteria[code] for _flag, code in CRITERIA_FLAGS if code in codes_given]
     try:
         danger = parse_danger_history(row.get("danger_list", ""))
     except ValueError as exc:
@@ -213,14 +306,18 @@ def _clean_row(row: dict, criteria: dict, problems: list[Problem]) -> dict | Non
         if not value["text"] and not value["tr"]:
             value.clear()
     region = (row.get("region_en") or "").strip()
+    fields = {
+        "name_en": name_en, "name_fr": name_fr, "category": category, "lon": lon, "lat": lat, "area_ha": area,
+        "description": description, "outstanding_value": justification, "region": region,
+        "states_text": (row.get("states_name_en") or "").strip()[:500], "transboundary": len(codes) > 1,
+        "attribution": UNESCO_ATTRIBUTION,
+    }
+    if "name_ar" in row:  # the 2024 export; older files leave a stored Arabic name as it is
+        fields["name_ar"] = html_to_text(row["name_ar"])[:300]
     return {
-        "id_no": id_no,
-        "fields": {
-            "name_en": name_en, "name_fr": name_fr, "category": category, "lon": lon, "lat": lat, "area_ha": area,
-            "description": description, "outstanding_value": justification, "region": region,
-            "states_text": (row.get("states_name_en") or "").strip()[:500], "transboundary": len(codes) > 1,
-            "attribution": UNESCO_ATTRIBUTION,
-        },
+        "id_no": id_no if has_id else None,
+        "row": row.get("__row__", 0),
+        "fields": fields,
         "states": codes,
         "year": int(year),
         "extension_years": secondary,
@@ -277,38 +374,84 @@ def _write(data: dict, agency, hlist) -> str:
     return "unchanged"
 
 
+def _name_key(name: str) -> str:
+    return search_text(name)
+
+
+def _match_by_name(cleaned: list[dict], problems: list[Problem]) -> list[dict]:
+    """Give rows without id_no the id_no of the one imported property with their name and states."""
+    index: dict[tuple, set[str]] = {}
+    places = HeritagePlace.objects.filter(source=SOURCE).prefetch_related("states")
+    for place in places:
+        states = frozenset(place.state_codes) or _name_key(place.states_text)
+        for name in {place.name_en, place.name_fr} - {""}:
+            index.setdefault((_name_key(name), states), set()).add(place.external_id)
+    matched = []
+    for data in cleaned:
+        fields = data["fields"]
+        states = frozenset(data["states"]) or _name_key(fields["states_text"])
+        found = set()
+        for name in (fields["name_en"], fields["name_fr"]):
+            if name and not found:
+                found = index.get((_name_key(name), states), set())
+        label = fields["name_en"] or fields["name_fr"]
+        where = ", ".join(data["states"]) or fields["states_text"] or "no state"
+        if len(found) == 1:
+            data["id_no"] = next(iter(found))
+            matched.append(data)
+        elif not found:
+            problems.append(Problem("-", "id_no", (
+                f"this file has no id_no, and no imported property is named {label!r} in {where}: a property "
+                "cannot be created without its UNESCO id_no (import an export that has id_no, such as the "
+                "2019 or 2024 list, first)"), data["row"]))
+        else:
+            problems.append(Problem("-", "id_no", (
+                f"this file has no id_no, and {len(found)} imported properties are named {label!r} in {where} "
+                f"(id_no {', '.join(sorted(found, key=int))}): the row cannot be matched"), data["row"]))
+    return matched
+
+
 def import_unesco(path, *, agency, partial: bool = False, progress=None) -> ImportReport:
     """Import the file into the configured list "UNESCO World Heritage List"."""
     hlist = HeritageList.objects.select_related("criteria_set").get(key=UNESCO_LIST)
     criteria = {c.code: c for c in hlist.criteria_set.criteria.all()}
+    path = Path(path)
     rows = read_rows(path)
-    report = ImportReport(rows=len(rows))
-    missing_columns = REQUIRED_COLUMNS - set(rows[0] if rows else ())
+    report = ImportReport(rows=len(rows), file_format=file_format(path))
+    columns = set().union(*(row.keys() for row in rows)) if rows else set()
+    missing_columns = REQUIRED_COLUMNS - columns
+    if not FLAG_NAMES <= columns and "criteria_txt" not in columns:
+        missing_columns.add("C1 … N10 or criteria_txt")
     if missing_columns:
         report.problems.append(Problem("-", "columns", f"missing: {', '.join(sorted(missing_columns))}"))
         return report
-    cleaned, seen = [], set()
-    for row in rows:
-        data = _clean_row(row, criteria, report.problems)
-        if data is None:
-            continue
+    has_id = "id_no" in columns
+    cleaned = [data for data in (_clean_row(row, criteria, report.problems, has_id=has_id) for row in rows)
+               if data is not None]
+    if not has_id:
+        cleaned = _match_by_name(cleaned, report.problems)
+        report.matched_by_name = len(cleaned)
+    unique, seen = [], set()
+    for data in cleaned:
         if data["id_no"] in seen:
-            report.problems.append(Problem(data["id_no"], "id_no", "appears twice in the file"))
+            report.problems.append(Problem(data["id_no"], "id_no", "appears twice in the file", data["row"]))
             continue
         seen.add(data["id_no"])
-        cleaned.append(data)
+        unique.append(data)
     if report.problems and not partial:
         return report
     # Entries appended at the end: the audit log's lock is not held while the list is written.
     with transaction.atomic(), audit.appended_at_end():
-        for data in cleaned:
+        for data in unique:
             outcome = _write(data, agency, hlist)
             setattr(report, outcome, getattr(report, outcome) + 1)
             if progress:
                 progress(1)
         audit.record("heritage.unesco.import", object_type="heritage.heritagelist", object_id=hlist.pk,
-                     object_repr=str(hlist), after={"file": Path(path).name, "created": report.created,
-                                                    "updated": report.updated, "unchanged": report.unchanged,
+                     object_repr=str(hlist), after={"file": path.name, "format": report.file_format,
+                                                    "created": report.created, "updated": report.updated,
+                                                    "unchanged": report.unchanged,
+                                                    "matched_by_name": report.matched_by_name,
                                                     "problems": len(report.problems)})
     report.written = True
     return report

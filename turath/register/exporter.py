@@ -1,5 +1,7 @@
 """Export of register records as CSV (the import columns), JSON (services.serialize shape) or
-Linked Art JSON-LD (https://linked.art/model/object/).
+Linked Art JSON-LD (https://linked.art/model/object/): each record of its "@graph" is a document that
+validates against the Linked Art API 1.0 JSON Schemas (turath/data/linked-art-schema; checked by
+tests/test_linked_art_schema.py).
 
 Every export starts from CulturalObject.objects.restrict(user, "view"): a queryset passed in (for
 instance a search result) is intersected with it, never trusted. Records stream from the database
@@ -10,8 +12,11 @@ in chunks with their relations prefetched, and each export appends one audit ent
 import csv
 import json
 from collections.abc import Iterator
+from urllib.parse import quote
 
+from django.conf import settings
 from django.db.models import QuerySet
+from django.urls import reverse
 
 from turath.core import audit, multilingual
 from turath.core.textnorm import search_text
@@ -24,12 +29,15 @@ FORMATS = ("csv", "json", "jsonld")
 CHUNK = 500
 LINKED_ART_CONTEXT = "https://linked.art/ns/v1/linked-art.json"
 OBJECT_BASE = "https://turath.example.org/object/"
+AGENCY_BASE = "https://turath.example.org/agency/"
 AAT = "http://vocab.getty.edu/aat/"
 # Getty AAT terms Linked Art uses for names, identifiers, statements, dimensions, units and languages.
 PRIMARY_NAME = AAT + "300404670"
 ACCESSION_NUMBER = AAT + "300312355"
 DESCRIPTION = AAT + "300435416"
-INSCRIPTION = AAT + "300028702"
+BRIEF_TEXT = AAT + "300418049"
+INSCRIPTION_STATEMENT = (AAT + "300435414", "Inscription Statement")
+SIGNATURE_STATEMENT = (AAT + "300028705", "Signature Statement")
 DIMENSION_TYPES = {"height": "300055644", "width": "300055647", "depth": "300072633", "length": "300055645",
                    "diameter": "300055624", "thickness": "300055646", "weight": "300056240"}
 UNITS = {"mm": ("300379097", "millimeters"), "cm": ("300379098", "centimeters"), "m": ("300379099", "meters"),
@@ -168,6 +176,11 @@ def _type(uri: str, label: str, kind: str = "Type") -> dict:
     return {"id": uri, "type": kind, "_label": label}
 
 
+def _statement_type(uri: str, label: str) -> dict:
+    # Linked Art classifies a statement's type itself as a "Brief Text" (its meta-type).
+    return {**_type(uri, label), "classified_as": [_type(BRIEF_TEXT, "Brief Text")]}
+
+
 def _language(code: str) -> list:
     if code in LANGUAGES:
         aat, label = LANGUAGES[code]
@@ -190,19 +203,33 @@ def _texts(value) -> list[tuple[str, str]]:
     return multilingual.texts(value)
 
 
+def _inscription_label(ins) -> str:
+    details = ", ".join(part for part in (ins.script, ins.position) if part)
+    return f"{ins.get_kind_display()} ({details})" if details else str(ins.get_kind_display())
+
+
 def linked_art(obj: CulturalObject) -> dict:
-    """One record as a Linked Art HumanMadeObject (https://linked.art/model/object/)."""
-    doc = {"id": f"{OBJECT_BASE}{obj.uid}", "type": "HumanMadeObject",
+    """One record as a Linked Art HumanMadeObject (https://linked.art/model/object/), a document that
+    validates against the Linked Art API 1.0 schema on its own (hence its own "@context").
+
+    The register keeps the maker, the place of origin and the current holder as plain text, not as
+    entities with records of their own; Linked Art refers to people, groups and places by id, so each
+    gets an id under the object's own URI (a fragment) that names it without claiming a record elsewhere.
+    Inscriptions are statements (`referred_to_by`, classified as inscription or signature statements):
+    `carries` may only refer to texts that have records of their own."""
+    uri = f"{OBJECT_BASE}{obj.uid}"
+    doc = {"@context": LINKED_ART_CONTEXT, "id": uri, "type": "HumanMadeObject",
            "_label": str(multilingual.show(obj.title, "en") or multilingual.show(obj.description, "en")
                          or obj.record_number)}
     doc["classified_as"] = [_concept_ref(obj.object_type, "Type")]
     names = [{"type": "Name", "content": text, "language": _language(code),
               "classified_as": [_type(PRIMARY_NAME, "Primary Name")] if i == 0 else []}
              for i, (code, text) in enumerate(_texts(obj.title))]
+    agency = obj.owning_agency
     names.append({"type": "Identifier", "content": obj.record_number,
                   "classified_as": [_type(ACCESSION_NUMBER, "Accession Number")],
                   "assigned_by": [{"type": "AttributeAssignment", "carried_out_by": [
-                      {"type": "Group", "_label": obj.owning_agency.name_en}]}]})
+                      _type(AGENCY_BASE + quote(agency.code, safe=""), agency.name_en, "Group")]}]})
     names += [{"type": "Identifier", "content": number, "_label": "inventory number"}
               for number in obj.inventory_numbers or []]
     doc["identified_by"] = names
@@ -220,15 +247,14 @@ def linked_art(obj: CulturalObject) -> dict:
             span["end_of_the_end"] = _iso_year(obj.date_latest, end=True)
         production["timespan"] = span
     if obj.maker:
-        production["carried_out_by"] = [{"type": "Person", "_label": obj.maker}]
+        production["carried_out_by"] = [_type(f"{uri}#maker", obj.maker, "Person")]
     techniques = [_concept_ref(c, "Type") for c in obj.techniques.all()]
     if techniques:
         production["technique"] = techniques
     if obj.period is not None:
-        production["during"] = [{"type": "Period", "_label": obj.period.label("en"),
-                                 "id": obj.period.aat_uri or obj.period.uri}]
+        production["during"] = [_type(obj.period.aat_uri or obj.period.uri, obj.period.label("en"), "Period")]
     if obj.place_of_origin:
-        production["took_place_at"] = [{"type": "Place", "_label": obj.place_of_origin}]
+        production["took_place_at"] = [_type(f"{uri}#place-of-origin", obj.place_of_origin, "Place")]
     if len(production) > 1:
         doc["produced_by"] = production
     dimensions = []
@@ -240,17 +266,24 @@ def linked_art(obj: CulturalObject) -> dict:
     if dimensions:
         doc["dimension"] = dimensions
     statements = [{"type": "LinguisticObject", "content": text, "language": _language(code),
-                   "classified_as": [_type(DESCRIPTION, "Description")]}
+                   "classified_as": [_statement_type(DESCRIPTION, "Description")]}
                   for code, text in _texts(obj.description)]
+    for ins in obj.inscriptions.all():
+        kind = _statement_type(*(SIGNATURE_STATEMENT if ins.kind == "signature" else INSCRIPTION_STATEMENT))
+        statements += [{"type": "LinguisticObject", "_label": _inscription_label(ins), "content": text,
+                        "language": _language(code), "classified_as": [kind]} for code, text in _texts(ins.text)]
     if statements:
         doc["referred_to_by"] = statements
-    carried = [{"type": "LinguisticObject", "content": text, "language": _language(code),
-                "classified_as": [_type(INSCRIPTION, "Inscription")]}
-               for ins in obj.inscriptions.all() for code, text in _texts(ins.text)]
-    if carried:
-        doc["carries"] = carried
     if obj.current_holder:
-        doc["current_keeper"] = [{"type": "Group", "_label": obj.current_holder}]
+        # CIDOC CRM P50 "has current keeper" is Linked Art's current_custodian.
+        doc["current_custodian"] = [_type(f"{uri}#current-holder", obj.current_holder, "Group")]
+    images = [{"type": "VisualItem", "_label": image.caption or obj.record_number, "digitally_shown_by": [{
+        "type": "DigitalObject", "format": image.mime, "access_point": [_type(
+            settings.TURATH_BASE_URL.rstrip("/") + reverse("register:object-image", kwargs={
+                "record_number": obj.record_number, "sha256": image.sha256, "size": "original"}),
+            image.caption or image.sha256, "DigitalObject")]}]} for image in obj.images.all()]
+    if images:
+        doc["representation"] = images
     return doc
 
 

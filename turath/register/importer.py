@@ -38,7 +38,13 @@ Every row goes through services.validate_record, the one validation path of the 
 imports. The report names each failing row (CSV line number, JSON index) and field, with vocabulary
 suggestions for unknown terms.
 
-Writing: the whole import runs in one transaction. By default it is all or nothing: a single invalid
+Reading: lines may end in LF, CRLF or a bare CR (old Macintosh spreadsheets); rows whose cells are all
+empty (a spreadsheet's trailing rows) are skipped; a cell longer than MAX_CELL_CHARS, or anything else the
+csv module refuses, is a report line naming the row (and the column), never a traceback. The report says
+which encoding was used and whether it was detected or declared.
+
+Writing: the whole import runs in one transaction. A dry run writes nothing at all and reports what it
+would create and update (counts and record numbers). By default it is all or nothing: a single invalid
 row, or a crash, writes nothing. With `partial=True` the valid rows are written and the others
 reported. Re-importing is idempotent on record_number: a row equal to the stored record (compared
 through serialize()) changes nothing, a changed row updates the record through services.update_object
@@ -122,8 +128,10 @@ class ImportReport:
     source: str = ""
     format: str = ""
     encoding: str = ""
+    encoding_detected: bool = False  # False: declared with --encoding
     delimiter: str = ""
     partial: bool = False
+    dry_run: bool = False
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -132,6 +140,9 @@ class ImportReport:
     committed: bool = False
     file_errors: list[str] = field(default_factory=list)
     row_errors: list[RowError] = field(default_factory=list)
+    # A dry run's record numbers (bounded like the row errors).
+    would_create: list[str] = field(default_factory=list)
+    would_update: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -139,15 +150,19 @@ class ImportReport:
 
     def as_dict(self) -> dict:
         return {
-            "source": self.source, "format": self.format, "encoding": self.encoding, "delimiter": self.delimiter,
-            "partial": self.partial, "rows": self.rows, "created": self.created, "updated": self.updated,
+            "source": self.source, "format": self.format, "encoding": self.encoding,
+            "encoding_detected": self.encoding_detected, "delimiter": self.delimiter,
+            "partial": self.partial, "dry_run": self.dry_run, "rows": self.rows, "created": self.created, "updated": self.updated,
             "unchanged": self.unchanged, "failed": self.failed, "committed": self.committed,
             "file_errors": self.file_errors, "row_errors": [e.as_dict() for e in self.row_errors],
+            **({"would_create": self.would_create, "would_update": self.would_update} if self.dry_run else {}),
         }
 
     def as_text(self) -> str:
+        encoding = (f", encoding {self.encoding} ({'detected' if self.encoding_detected else 'declared'})"
+                    if self.encoding else "")
         lines = [f"{self.source or 'import'}: {self.rows} rows read"
-                 + (f" ({self.format}, {self.encoding}" + (f", delimiter {self.delimiter!r}" if self.delimiter else "")
+                 + (f" ({self.format}{encoding}" + (f", delimiter {self.delimiter!r}" if self.delimiter else "")
                     + ")" if self.format else "")]
         lines += [f"ERROR: {e}" for e in self.file_errors]
         for err in self.row_errors:
@@ -155,6 +170,19 @@ class ImportReport:
                 lines.append(f"{err.row} [{err.record_number or '-'}] {fld}: {' '.join(messages)}")
         if self.failed > len(self.row_errors):
             lines.append(f"… and {self.failed - len(self.row_errors)} more failing rows")
+        if self.dry_run:
+            lines.append(f"dry run: would create {self.created}, would update {self.updated}, "
+                         f"unchanged {self.unchanged}, failed {self.failed}")
+            for verb, numbers, count in (("create", self.would_create, self.created),
+                                         ("update", self.would_update, self.updated)):
+                if numbers:
+                    shown = ", ".join(numbers[:50])
+                    lines.append(f"would {verb}: {shown}" + (f" … and {count - 50} more" if count > 50 else ""))
+            if self.failed and not self.partial and not self.file_errors:
+                lines.append("While rows fail, a real run writes nothing (all or nothing; --partial writes the "
+                             "valid rows).")
+            lines.append("Dry run: nothing was written.")
+            return "\n".join(lines)
         lines.append(f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
                      f"failed {self.failed}")
         if not self.committed:
@@ -193,11 +221,32 @@ def detect_encoding(sample: bytes) -> str:
     return best.encoding
 
 
+_BARE_CR = re.compile(rb"(?<=\r)(?!\n)")
+_CR_SAMPLE_BYTES = 1 << 20
+
+
+def _raw_lines(fh) -> Iterator[bytes]:
+    """The file's lines, ending in LF, CRLF or a bare CR (old Macintosh spreadsheets end lines with CR
+    alone; the csv module refuses a CR inside an unquoted field). Lines are split at bare CRs only when
+    the file's first MiB has one: checking each line costs about 3 µs, several times reading it."""
+    start = fh.tell()
+    sample = fh.read(_CR_SAMPLE_BYTES)
+    fh.seek(start)
+    if not _BARE_CR.search(sample):
+        yield from fh  # a bare CR further on ends in a report line (see read_csv), never a traceback
+        return
+    for raw in fh:
+        if b"\r" in raw and _BARE_CR.search(raw):
+            yield from (part for part in _BARE_CR.split(raw) if part)
+        else:
+            yield raw
+
+
 def _decoded_lines(fh, encoding: str) -> Iterator[str]:
     """Lines decoded one by one, so bytes that do not decode are reported with their line number.
     (In UTF-8, Windows-1256 and Latin-1 a newline byte is always a newline.)"""
     codec = codecs.lookup(encoding).name
-    for number, raw in enumerate(fh, 1):
+    for number, raw in enumerate(_raw_lines(fh), 1):
         if number == 1 and raw.startswith(codecs.BOM_UTF8) and codec.startswith("utf-8"):
             raw = raw[len(codecs.BOM_UTF8):]
         try:
@@ -216,6 +265,13 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
+# A cell longer than this is reported (the csv module's own default limit). The module's limit is
+# raised above it so that the reader hands the cell over and the report can name its column; it is
+# process-wide, and only ever raised.
+MAX_CELL_CHARS = 131_072
+_CSV_READ_LIMIT = 64 * 1024 * 1024
+
+
 def read_csv(fh, encoding: str, report: ImportReport, delimiter: str | None = None) -> Iterator[tuple[str, dict]]:
     """(row label, row dict) for each data row; raises ImportFileError for a bad header."""
     lines = _decoded_lines(fh, encoding)
@@ -228,8 +284,13 @@ def read_csv(fh, encoding: str, report: ImportReport, delimiter: str | None = No
         yield first
         yield from lines
 
+    if csv.field_size_limit() < _CSV_READ_LIMIT:
+        csv.field_size_limit(_CSV_READ_LIMIT)
     reader = csv.reader(chain(), delimiter=report.delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+    except csv.Error as exc:
+        raise ImportFileError(_("The header line cannot be read as CSV: %(e)s.") % {"e": exc}) from None
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise ImportFileError(_("Unknown columns: %(cols)s. Known columns: %(known)s.")
@@ -243,16 +304,33 @@ def read_csv(fh, encoding: str, report: ImportReport, delimiter: str | None = No
     if missing:
         raise ImportFileError(_("Missing required columns: %(cols)s.") % {"cols": ", ".join(missing)})
     line = reader.line_num + 1
-    for values in reader:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The reader starts afresh at the next line: the rest of the file is still checked.
+            start, line = line, reader.line_num + 1
+            yield f"line {start}", {"__malformed__": _("Cannot be read as CSV: %(e)s.") % {"e": exc},
+                                    "record_number": ""}
+            continue
         start, line = line, reader.line_num + 1
-        if not values or (len(values) == 1 and not values[0].strip()):
-            continue  # blank line
+        if not any(v.strip() for v in values):
+            continue  # a blank line, or an empty row of a spreadsheet (",,,,")
         label = f"line {start}"
         if len(values) != len(header):
             yield label, {"__malformed__": _("%(n)d values for %(m)d columns (check the quoting and the delimiter).")
                           % {"n": len(values), "m": len(header)}, "record_number": values[0] if values else ""}
             continue
-        yield label, dict(zip(header, values, strict=True))
+        row = dict(zip(header, values, strict=True))
+        too_long = {name: [_("%(n)d characters, over the limit of %(max)d for one cell.")
+                           % {"n": len(value), "max": MAX_CELL_CHARS}]
+                    for name, value in row.items() if len(value) > MAX_CELL_CHARS}
+        if too_long:
+            yield label, {"__malformed__": too_long, "record_number": row.get("record_number", "")[:100]}
+            continue
+        yield label, row
 
 
 def read_json(fh, encoding: str) -> Iterator[tuple[str, dict]]:
@@ -693,7 +771,8 @@ class _Importer:
     @property
     def writing(self) -> bool:
         # All or nothing: after the first failure nothing more is written, but every row is still checked.
-        return self.partial or not self.report.failed
+        # A dry run writes nothing at all (it counts what it would write).
+        return not self.dry_run and (self.partial or not self.report.failed)
 
     def run(self, rows: Iterable[tuple[str, dict]]):
         batch = []
@@ -711,7 +790,8 @@ class _Importer:
         for label, row in batch:
             number = str(row.get("record_number") or "").strip()
             if "__malformed__" in row:
-                self.fail(label, number, {"row": [row["__malformed__"]]})
+                problem = row["__malformed__"]
+                self.fail(label, number, problem if isinstance(problem, dict) else {"row": [problem]})
                 continue
             data, errors = row_to_data(row)
             if errors:
@@ -755,6 +835,8 @@ class _Importer:
                 if self.writing:
                     with audit.atomic():
                         services.update_object(self.user, obj, data)
+                elif self.dry_run and len(self.report.would_update) < MAX_REPORTED_ROWS:
+                    self.report.would_update.append(number)
                 self.report.updated += 1
             except services.RecordInvalid as exc:
                 self.fail(label, number, exc.errors, suggestions)
@@ -764,7 +846,10 @@ class _Importer:
             new_records = []
         if new_records and self.writing:
             self.create(new_records)
-        self.report.created += len(new_records) if self.writing else 0
+        if self.dry_run:
+            room = MAX_REPORTED_ROWS - len(self.report.would_create)
+            self.report.would_create += [number for _l, number, _d, _c in new_records[:max(room, 0)]]
+        self.report.created += len(new_records) if self.writing or self.dry_run else 0
         if self.progress:
             self.progress(len(batch))
 
@@ -828,7 +913,7 @@ def import_rows(rows_iter: Iterable, user, *, partial: bool = False, dry_run: bo
                 source: str = "rows", report: ImportReport | None = None) -> ImportReport:
     """Import rows: (label, dict) pairs, or plain dicts (labelled by their index)."""
     report = report or ImportReport(source=source)
-    report.partial = partial
+    report.partial, report.dry_run = partial, dry_run
 
     def labelled():
         for index, item in enumerate(rows_iter):
@@ -854,7 +939,7 @@ def import_rows(rows_iter: Iterable, user, *, partial: bool = False, dry_run: bo
     except ImportFileError as exc:
         report.file_errors.append(str(exc))
         report.committed = False
-    if not report.committed:
+    if not report.committed and (not dry_run or report.file_errors):
         report.created = report.updated = 0
     return report
 
@@ -882,6 +967,7 @@ def import_file(path, user, *, fmt: str | None = None, encoding: str | None = No
             if encoding:
                 codecs.lookup(encoding)
             report.encoding = encoding or detect_encoding(fh.read(1 << 20))
+            report.encoding_detected = not encoding
             fh.seek(0)
             rows = read_csv(fh, report.encoding, report, delimiter) if fmt == "csv" else read_json(fh, report.encoding)
             return import_rows(rows, user, partial=partial, dry_run=dry_run, progress=progress, source=path.name,

@@ -117,7 +117,8 @@ def test_linked_art_structure(users):
     texts = {(s["content"], s["language"][0]["_label"]) for s in la["referred_to_by"]}
     assert texts == {("مخطوط مذهب", "Arabic"), ("Gilded manuscript", "English")}
     assert all(s["type"] == "LinguisticObject" for s in la["referred_to_by"])
-    assert la["current_keeper"] == [{"type": "Group", "_label": "Bibliothèque nationale"}]
+    assert la["current_custodian"] == [{"id": la["id"] + "#current-holder", "type": "Group",
+                                        "_label": "Bibliothèque nationale"}]
 
 
 def test_linked_art_bce_years_use_iso_astronomical_numbering(users):

@@ -55,3 +55,40 @@ def test_real_unesco_thesaurus_imports_idempotently(db):
     assert heritage.pk in services.concepts_for_term(heritage.pref_ar.replace("ة", "ه"))
     again = services.import_skos(str(UNESCO), "turtle")
     assert again.concepts_created == 0 and again.concepts_updated == 0
+
+
+def _vocabulary_state():
+    """Every concept as (uri, scheme uri, labels, broader uris, matches): what a SKOS export must carry."""
+    concepts = Concept.objects.select_related("scheme").prefetch_related("labels", "broader")
+    return {c.uri: (c.scheme.uri, sorted((lab.kind, lab.lang, lab.text) for lab in c.labels.all()),
+                    sorted(b.uri for b in c.broader.all()), sorted(c.matches)) for c in concepts}
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "xml"])
+def test_the_whole_skos_export_round_trips_through_rdflib(db, fmt):
+    """Export → parse with rdflib → the same concepts, with their labels in Arabic, English and French and
+    their broader links; then imported into an empty vocabulary, the same vocabulary again."""
+    from rdflib import RDF, URIRef
+
+    from turath.vocabulary.models import ConceptScheme
+
+    before = _vocabulary_state()
+    assert len(before) >= 300 and any(broader for _s, _l, broader, _m in before.values())
+    text = services.export_skos(fmt)
+    graph = Graph().parse(data=text, format=fmt)
+    assert {str(s) for s in graph.subjects(RDF.type, SKOS.Concept)} == set(before)
+    for uri, (scheme, labels, broader, _matches) in before.items():
+        node = URIRef(uri)
+        parsed = sorted([("pref", lit.language, str(lit)) for lit in graph.objects(node, SKOS.prefLabel)]
+                        + [("alt", lit.language, str(lit)) for lit in graph.objects(node, SKOS.altLabel)])
+        assert parsed == labels, uri
+        assert {"ar", "en", "fr"} <= {lang for kind, lang, _t in parsed if kind == "pref"}, uri
+        assert sorted(str(b) for b in graph.objects(node, SKOS.broader)) == broader, uri
+        assert [str(s) for s in graph.objects(node, SKOS.inScheme)] == [scheme], uri
+
+    Concept.broader.through.objects.all().delete()
+    Concept.objects.all().delete()
+    ConceptScheme.objects.all().delete()
+    report = services.import_skos(data_source(text), fmt)
+    assert report.concepts_created == len(before)
+    assert _vocabulary_state() == before

@@ -8,11 +8,11 @@ from turath.heritage.unesco import import_unesco
 
 
 class Command(BaseCommand):
-    help = "Heritage list tasks: import-unesco FILE (CSV, or XLS when xlrd is installed); demo."
+    help = "Heritage list tasks: import-unesco FILE (the UNESCO export as XLSX, XLS or CSV); demo."
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="task", required=True)
-        imp = sub.add_parser("import-unesco", help="Import the UNESCO World Heritage List export (whc-sites-*.csv).")
+        imp = sub.add_parser("import-unesco", help="Import the UNESCO World Heritage List export (whc-sites-*.xlsx, .xls or .csv).")
         imp.add_argument("file")
         imp.add_argument("--partial", action="store_true",
                          help="write the good rows even if some rows have problems (they are still reported)")
@@ -56,6 +56,8 @@ class Command(BaseCommand):
         if not report.written:
             raise CommandError(f"{len(report.problems)} problem(s) in {report.rows} rows: nothing imported "
                                "(fix them, or use --partial to import the other rows).")
-        self.stdout.write(f"{report.rows} rows: {report.created} created, {report.updated} updated, "
-                          f"{report.unchanged} unchanged, {len(report.problems)} with problems. "
-                          "Data: UNESCO World Heritage Centre.")
+        matched = (f" ({report.matched_by_name} rows without id_no matched by name and states)"
+                   if report.matched_by_name else "")
+        self.stdout.write(f"{report.rows} rows ({report.file_format}): {report.created} created, "
+                          f"{report.updated} updated, {report.unchanged} unchanged, "
+                          f"{len(report.problems)} with problems{matched}. Data: UNESCO World Heritage Centre.")
