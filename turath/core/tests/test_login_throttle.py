@@ -167,3 +167,16 @@ def test_lockout_message_counts_minutes():
     with translation.override("en"):
         assert "1 minute." in auth.Lockout(timezone.now() + timedelta(seconds=20)).message()
         assert "15 minutes" in auth.Lockout(timezone.now() + timedelta(seconds=899)).message()
+
+
+@pytest.mark.django_db
+def test_operator_lifts_a_lockout_early(users, capsys):
+    from django.core.management import call_command
+
+    for _ in range(3):
+        login("eg_customs_viewer", "wrong", address="10.3.0.1")
+    assert not signed_in(*login("eg_customs_viewer", PASSWORD, address="10.3.0.2"))
+    call_command("unlock", "EG_customs_viewer")
+    assert "failures cleared" in capsys.readouterr().out
+    assert signed_in(*login("eg_customs_viewer", PASSWORD, address="10.3.0.2"))
+    assert AuditEntry.objects.filter(action="core.user.unlocked", object_repr="eg_customs_viewer").exists()
