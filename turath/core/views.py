@@ -98,7 +98,7 @@ def token_list(request):
             .select_related("user", "revoked_by").order_by("-created", "-pk")[:500]]
     return render(request, "core/tokens.html", {
         "nav": "tokens", "rows": rows, "new_feed_url": new_feed_url,
-        "is_agency_admin": request.user.has_role(Role.AGENCY_ADMIN),
+        "is_agency_admin": request.user.has_role(Role.AGENCY_ADMIN) or request.user.is_superuser,
     })
 
 

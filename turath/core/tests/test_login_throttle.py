@@ -137,7 +137,7 @@ def test_admin_sign_in_is_throttled_too(users):
     for _ in range(3):
         login("root", "wrong", path="/admin/login/")
     response, client = login("root", PASSWORD, path="/admin/login/")
-    assert not signed_in(response, client)
+    assert not signed_in(response, client) and "Too many failed sign-in attempts" in response.content.decode()
     assert AuditEntry.objects.filter(action="core.user.locked_out", object_id=str(admin.pk)).exists()
 
 
