@@ -18,7 +18,7 @@ The API has no password path: it authenticates with bearer tokens (core.api) or 
 import ipaddress
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import forms
 from django.conf import settings
@@ -66,7 +66,7 @@ def account_key(username) -> str:
 
 @dataclass
 class Lockout:
-    until: object  # datetime
+    until: datetime
 
     @property
     def minutes(self) -> int:
@@ -163,8 +163,6 @@ class ThrottledModelBackend(ModelBackend):
 
 class ThrottledAuthenticationMixin:
     """For sign-in forms: say a lockout is in force instead of "wrong name or password"."""
-
-    error_messages = {**AuthenticationForm.error_messages, "locked_out": ""}
 
     def clean(self):
         found = lockout(self.request, self.cleaned_data.get("username"))
