@@ -12,6 +12,7 @@ from rest_framework.routers import SimpleRouter
 from turath.cases.api import router as cases_router
 from turath.core import api_schema  # noqa: F401  (registers the bearer-token scheme)
 from turath.core.agency_api import AgencyViewSet
+from turath.core.token_api import TokenViewSet
 from turath.custody.api import router as custody_router
 from turath.heritage.api import router as heritage_router
 from turath.register.api.views import object_routes
@@ -20,6 +21,7 @@ from turath.vocabulary.api import ConceptViewSet
 router = SimpleRouter(trailing_slash=True)
 router.register("concepts", ConceptViewSet, basename="concept")
 router.register("agencies", AgencyViewSet, basename="agency")
+router.register("tokens", TokenViewSet, basename="token")
 router.registry.extend(heritage_router.registry)
 
 

@@ -194,7 +194,27 @@ TASKS = {
     }
 }
 
+# Every token expires unless created explicitly without expiry (`turath token create --no-expiry`).
 TURATH_TOKEN_TTL_DAYS = int(os.environ.get("TURATH_TOKEN_TTL_DAYS", 90))
+# Feed links live in a feed reader's settings for a long time; they can only read the Atom feed.
+TURATH_FEED_TOKEN_TTL_DAYS = int(os.environ.get("TURATH_FEED_TOKEN_TTL_DAYS", 365))
+
+# Sign-in throttling (turath.core.auth): after this many failures within the window, the account
+# name (whether it exists or not) or the client address is locked out for TURATH_LOGIN_LOCKOUT_SECONDS.
+# The per-client threshold is higher: several people may sign in from behind one address.
+TURATH_LOGIN_MAX_FAILURES_PER_ACCOUNT = int(os.environ.get("TURATH_LOGIN_MAX_FAILURES_PER_ACCOUNT", 5))
+TURATH_LOGIN_MAX_FAILURES_PER_CLIENT = int(os.environ.get("TURATH_LOGIN_MAX_FAILURES_PER_CLIENT", 20))
+TURATH_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("TURATH_LOGIN_FAILURE_WINDOW_SECONDS", 15 * 60))
+TURATH_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("TURATH_LOGIN_LOCKOUT_SECONDS", 15 * 60))
+# Password-reset e-mails per address and per client within the window (more are silently not sent).
+TURATH_PASSWORD_RESET_MAX_PER_WINDOW = int(os.environ.get("TURATH_PASSWORD_RESET_MAX_PER_WINDOW", 3))
+# Behind a reverse proxy that appends the client's address to X-Forwarded-For, set to 1 (the number
+# of trusted proxies): the throttle then counts the address the nearest proxy saw, not REMOTE_ADDR.
+TURATH_TRUSTED_PROXIES = int(os.environ.get("TURATH_TRUSTED_PROXIES", 0))
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("TURATH_PASSWORD_RESET_TIMEOUT", 60 * 60))
+DEFAULT_FROM_EMAIL = os.environ.get("TURATH_DEFAULT_FROM_EMAIL", "turath@localhost")
+
+AUTHENTICATION_BACKENDS = ["turath.core.auth.ThrottledModelBackend"]
 
 LOGGING = {
     "version": 1,

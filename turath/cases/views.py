@@ -15,8 +15,9 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from turath.core.models import Agency, ApiToken, User
+from turath.core.models import Agency, User
 from turath.core.permissions import can_add
+from turath.core.tokens import TokenRefused, feed_reader
 from turath.register.models import CulturalObject
 
 from . import services
@@ -190,24 +191,17 @@ def alert_read(request, pk):
     return redirect("cases:inbox")
 
 
-def _token_user(request):
-    raw = request.GET.get("token", "")
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        raw = header[7:].strip()
-    if not raw:
-        return None
-    token = ApiToken.objects.select_related("user__agency").filter(key_hash=ApiToken.hash(raw)).first()
-    if token is None or token.is_expired or not token.user.is_active:
-        return None
-    return token.user
-
-
 @require_GET
 def alert_feed(request, agency_code):
-    """The agency's alerts as Atom, for feed readers: a token of someone in that agency (`?token=`
-    or a Bearer header). Without one, the feed does not exist (404)."""
-    user = _token_user(request) or (request.user if request.user.is_authenticated else None)
+    """The agency's alerts as Atom, for feed readers: a feed link (`?token=` with a feed token), a
+    token in the Authorization header, or the signed-in session of someone in that agency. An API
+    token in the URL is refused (core.tokens.feed_reader). Without any, the feed does not exist (404)."""
+    try:
+        user = feed_reader(request)
+    except TokenRefused as exc:
+        response = HttpResponse(str(exc), status=401, content_type="text/plain; charset=utf-8")
+        response["WWW-Authenticate"] = 'Bearer realm="turath-feed"'
+        return response
     agency = Agency.objects.filter(code=agency_code).first()
     if user is None or agency is None or (user.agency_id != agency.pk and not user.is_superuser):
         raise Http404

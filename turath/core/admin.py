@@ -1,7 +1,16 @@
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin
 
+from .auth import ThrottledAuthenticationMixin
 from .models import Agency, AuditEntry, User
+
+
+class AdminLoginForm(ThrottledAuthenticationMixin, AdminAuthenticationForm):
+    """The admin's sign-in says when a lockout is in force, like the site's (the backend refuses either way)."""
+
+
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(Agency)

@@ -5,14 +5,17 @@ from http import HTTPStatus
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from django.utils import timezone
 from rest_framework import exceptions, pagination, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.renderers import JSONRenderer
 
-from .models import ApiToken
+from . import tokens
+from .models import TokenScope
 
 PROBLEM_JSON = "application/problem+json"
+# A token in a URL ends up in server and proxy logs and in browser history: refused, never read.
+_QUERY_REFUSED = ("Tokens are not accepted in the query string: send `Authorization: Bearer <token>` "
+                  "(a feed reader uses a feed link).")
 
 
 class BearerTokenAuthentication(BaseAuthentication):
@@ -23,6 +26,8 @@ class BearerTokenAuthentication(BaseAuthentication):
     keyword = b"bearer"
 
     def authenticate(self, request):
+        if tokens.token_in_query(request):
+            raise exceptions.AuthenticationFailed(_QUERY_REFUSED)
         try:
             auth = get_authorization_header(request).split()
         except UnicodeError:  # not Latin-1: cannot be one of our tokens (real servers pass bytes as Latin-1)
@@ -31,17 +36,10 @@ class BearerTokenAuthentication(BaseAuthentication):
             return None
         if auth[0].lower() != self.keyword or len(auth) != 2:
             raise exceptions.AuthenticationFailed("Malformed Authorization header: use 'Bearer <token>'.")
-        raw = auth[1].decode("latin-1")
-        token = ApiToken.objects.select_related("user", "user__agency").filter(key_hash=ApiToken.hash(raw)).first()
-        if token is None:
-            raise exceptions.AuthenticationFailed("Invalid token.")
-        if token.is_expired:
-            raise exceptions.AuthenticationFailed("Token expired.")
-        if not token.user.is_active:
-            raise exceptions.AuthenticationFailed("User inactive.")
-        now = timezone.now()
-        if token.last_used is None or (now - token.last_used).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used=now)
+        try:
+            token = tokens.check(auth[1].decode("latin-1"), TokenScope.API)
+        except tokens.TokenRefused as exc:
+            raise exceptions.AuthenticationFailed(str(exc)) from None
         return token.user, token
 
     def authenticate_header(self, request):

@@ -95,39 +95,129 @@ class User(AbstractUser):
         return self.is_active and self.role == Role.SECRETARIAT_ADMIN
 
 
+class TokenScope(models.TextChoices):
+    API = "api", _("API (full access as the user)")
+    FEED = "feed", _("Feed (read the user's Atom feeds only)")
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view"):
+        # permissions.RestrictedQuerySet's own restrict(); imported here because permissions imports models.
+        from .permissions import RestrictedQuerySet
+
+        return RestrictedQuerySet.restrict(self, user, action)
+
+    def usable(self):
+        """Neither revoked nor expired."""
+        return self.filter(revoked__isnull=True).filter(models.Q(expires__isnull=True) | models.Q(expires__gt=timezone.now()))
+
+
 class ApiToken(models.Model):
-    """A bearer token; only its SHA-256 is stored, so a database leak does not leak tokens."""
+    """A bearer token; only its SHA-256 is stored, so a database leak does not leak tokens.
+
+    A token of scope `api` acts as its user on the API (only in the Authorization header); a token
+    of scope `feed` only reads the user's Atom feeds and is the one that may appear in a feed URL.
+    Revoked tokens are kept (revoked, by whom) so the tokens page and the audit log agree.
+    """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
-    description = models.CharField(max_length=200, blank=True)
-    created = models.DateTimeField(default=timezone.now)
-    expires = models.DateTimeField(null=True, blank=True)
-    last_used = models.DateTimeField(null=True, blank=True)
+    description = models.CharField(_("name"), max_length=200, blank=True)
+    scope = models.CharField(_("scope"), max_length=10, choices=TokenScope.choices, default=TokenScope.API)
+    created = models.DateTimeField(_("created"), default=timezone.now)
+    expires = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
 
-    PREFIX = "trt_"
+    objects = ApiTokenQuerySet.as_manager()
+
+    PREFIX = "trt_"  # API tokens
+    FEED_PREFIX = "trf_"  # feed tokens: a secret scanner (or a person) tells them apart
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.get_scope_display()})"
 
     @staticmethod
     def hash(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, description: str = "", days: int | None = None) -> tuple["ApiToken", str]:
-        raw = cls.PREFIX + secrets.token_urlsafe(32)
-        days = settings.TURATH_TOKEN_TTL_DAYS if days is None else days
+    def issue(cls, user, description: str = "", days: int | None = None, *, no_expiry: bool = False,
+              scope: str = TokenScope.API) -> tuple["ApiToken", str]:
+        """A new token and its raw value (shown once). Every token expires (`days`, else the scope's
+        default lifetime) unless `no_expiry` asks explicitly for one that never does."""
+        if no_expiry and days is not None:
+            raise ValueError("a token has either a lifetime or no expiry, not both")
+        if days is not None and days <= 0:
+            raise ValueError("a token's lifetime is a positive number of days (no_expiry=True for none)")
+        if days is None and not no_expiry:
+            days = settings.TURATH_FEED_TOKEN_TTL_DAYS if scope == TokenScope.FEED else settings.TURATH_TOKEN_TTL_DAYS
+        raw = (cls.FEED_PREFIX if scope == TokenScope.FEED else cls.PREFIX) + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user,
             key_hash=cls.hash(raw),
             prefix=raw[:12],
             description=description,
-            expires=timezone.now() + timedelta(days=days) if days else None,
+            scope=scope,
+            expires=None if no_expiry else timezone.now() + timedelta(days=days),
         )
         return token, raw
 
     @property
     def is_expired(self) -> bool:
         return self.expires is not None and self.expires <= timezone.now()
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked is not None
+
+    @property
+    def is_usable(self) -> bool:
+        return not self.is_revoked and not self.is_expired
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> models.Q:
+        """A person sees and revokes their own tokens; an agency's administrators also those of the
+        agency's people (the secretariat's administrators are their own agency's administrators)."""
+        if action not in ("view", "change", "delete"):
+            raise ValueError(f"unknown action {action!r}")
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return models.Q(pk__in=[])
+        q = models.Q(user_id=user.pk)
+        if user.agency_id is not None and user.has_role(Role.AGENCY_ADMIN):
+            q |= models.Q(user__agency_id=user.agency_id)
+        return q
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted per account name and per client address (turath.core.auth).
+
+    One row per key and window: `failures` since `window_start`; at the threshold the key is
+    locked until `locked_until`. Rows for names that do not exist are kept the same way, so the
+    behaviour never tells whether an account exists. Expired rows are removed as new failures come.
+    """
+
+    ACCOUNT, CLIENT, RESET_CLIENT, RESET_ADDRESS = "account", "client", "reset-client", "reset-address"
+
+    kind = models.CharField(max_length=16)
+    key = models.CharField(max_length=254)
+    failures = models.PositiveIntegerField(default=0)
+    window_start = models.DateTimeField(default=timezone.now, db_index=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="core_loginthrottle_kind_key")]
+
+    def __str__(self):
+        return f"{self.kind}:{self.key} ({self.failures})"
 
 
 class AuditEntry(models.Model):

@@ -100,14 +100,14 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     services.mark_read(ma_officer, alert)
     assert not services.inbox(ma_officer, unread_only=True).exists()
 
-    # Atom feed with a token of the receiving agency; nobody else's token opens it.
-    _, raw = ApiToken.issue(ma_officer, "feed reader")
+    # Atom feed with a feed token of the receiving agency; nobody else's token opens it.
+    _, raw = ApiToken.issue(ma_officer, "feed reader", scope="feed")
     feed = client.get(f"/cases/alerts/ma-police.atom?token={raw}")
     assert feed.status_code == 200 and feed["Content-Type"].startswith("application/atom+xml")
     entries = ElementTree.fromstring(feed.content).findall("{http://www.w3.org/2005/Atom}entry")
     assert len(entries) == 1 and "Manuscrit" in feed.content.decode()
     assert client.get("/cases/alerts/ma-police.atom", HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
-    _, other = ApiToken.issue(users["eg_customs_viewer"])
+    _, other = ApiToken.issue(users["eg_customs_viewer"], scope="feed")
     assert client.get(f"/cases/alerts/ma-police.atom?token={other}").status_code == 404
     assert client.get("/cases/alerts/ma-police.atom").status_code == 404
 

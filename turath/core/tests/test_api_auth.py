@@ -62,7 +62,7 @@ def test_token_printed_by_the_command_line_works(users, records, capsys):
     call_command("token", "create", "eg_customs_viewer", "--days", "1")
     raw = capsys.readouterr().out.strip()
     assert get(f"Bearer {raw}", "/api/v1/objects/EG-CUS-2026-0001/").status_code == 200
-    assert AuditEntry.objects.filter(action="token_create").exists()
+    assert AuditEntry.objects.filter(action="core.apitoken.create").exists()
 
 
 @pytest.mark.django_db
@@ -81,8 +81,13 @@ def test_expired_token(users, records):
 
 
 @pytest.mark.django_db
-def test_token_without_expiry_when_days_is_zero(users, records):
-    token, raw = ApiToken.issue(users["eg_customs_viewer"], days=0)
+def test_token_expires_by_default_and_never_only_when_asked(users, records, settings):
+    settings.TURATH_TOKEN_TTL_DAYS = 90
+    token, _raw = ApiToken.issue(users["eg_customs_viewer"])
+    assert timedelta(days=89) < token.expires - timezone.now() <= timedelta(days=90)
+    with pytest.raises(ValueError):
+        ApiToken.issue(users["eg_customs_viewer"], days=0)  # 0 used to mean "never": now refused
+    token, raw = ApiToken.issue(users["eg_customs_viewer"], no_expiry=True)
     assert token.expires is None and get(f"Bearer {raw}").status_code == 200
 
 
