@@ -8,7 +8,6 @@ PermissionError when the user may see a case but not do this to it.
 
 import hashlib
 import json
-import mimetypes
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ from turath.core.countries import is_country
 from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, Role, User
 from turath.core.multilingual import show
 from turath.core.permissions import Sharing, can_add
+from turath.core.userfiles import SNIFF_BYTES, sniff
 from turath.register import services as register
 from turath.register.images import ImageRejected, add_image, check_image
 from turath.register.models import CulturalObject, ObjectStatus
@@ -982,7 +982,7 @@ def add_attachment(user, case, data: bytes, name: str, *, kind: str = Attachment
     with transaction.atomic():
         att = Attachment(content_type=ContentType.objects.get_for_model(case), object_id=case.pk, kind=kind,
                          name=name, sha256=digest, size=len(data), caption=caption[:300], uploaded_by=user,
-                         mime=mimetypes.guess_type(name)[0] or "application/octet-stream")
+                         mime=sniff(data[:SNIFF_BYTES]))  # from the bytes: the name is the uploader's choice
         att.file.save(name, ContentFile(data), save=False)
         try:
             att.save()
