@@ -21,7 +21,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from turath.core import audit
@@ -35,6 +34,7 @@ from turath.register.images import ImageRejected, add_image, check_image
 from turath.register.models import CulturalObject, ObjectStatus
 from turath.register.services import EditConflict, RecordInvalid, TransitionNotAllowed
 
+from .feeds import PlainTextAtom1Feed
 from .models import (
     REPORTED_STATUS,
     Alert,
@@ -495,7 +495,7 @@ def mark_read(user, alert: Alert, read: bool = True) -> Alert:
 
 def agency_feed(agency: Agency, lang: str = "en", limit: int = 100) -> str:
     """The agency's alerts as an Atom feed (the feed view checks the token)."""
-    feed = Atom1Feed(
+    feed = PlainTextAtom1Feed(
         title=_("Turath alerts for %(a)s") % {"a": agency.name(lang)},
         link=absolute_url(reverse("cases:inbox")),
         description="",
