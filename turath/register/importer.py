@@ -71,7 +71,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from turath.core import audit
+from turath.core import audit, csvsafe
 from turath.core.context import acting_as
 from turath.core.permissions import can_add
 from turath.vocabulary import services as vocab
@@ -252,7 +252,8 @@ def read_csv(fh, encoding: str, report: ImportReport, delimiter: str | None = No
             yield label, {"__malformed__": _("%(n)d values for %(m)d columns (check the quoting and the delimiter).")
                           % {"n": len(values), "m": len(header)}, "record_number": values[0] if values else ""}
             continue
-        yield label, dict(zip(header, values, strict=True))
+        # Turath's own exports quote cells a spreadsheet would evaluate (core.csvsafe): read back as exported.
+        yield label, dict(zip(header, map(csvsafe.unescape_cell, values), strict=True))
 
 
 def read_json(fh, encoding: str) -> Iterator[tuple[str, dict]]:
