@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "turath.core.middleware.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -224,6 +225,17 @@ LOGGING = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+# No script of Turath reads the CSRF cookie (forms carry the token), so script may not read it either.
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Secure cookies: "auto" (default) marks them Secure on every response served over HTTPS
+# (core.middleware.SecurityHeadersMiddleware), so plain http://127.0.0.1 keeps working; "1" always; "0" never.
+TURATH_SECURE_COOKIES = os.environ.get("TURATH_SECURE_COOKIES", "auto").strip().lower()
+if TURATH_SECURE_COOKIES not in ("auto", "1", "0"):
+    raise ValueError("TURATH_SECURE_COOKIES is auto, 1 or 0")
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = TURATH_SECURE_COOKIES == "1"
+# Behind a reverse proxy that terminates HTTPS, the header it sets to say so, e.g. X-Forwarded-Proto
+# (only when the proxy always sets or overwrites it: a client could send it too).
+if os.environ.get("TURATH_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + os.environ["TURATH_PROXY_SSL_HEADER"].upper().replace("-", "_"), "https")

@@ -8,7 +8,6 @@ PermissionError when the user may see a case but not do this to it.
 
 import hashlib
 import json
-import mimetypes
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -22,7 +21,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 
 from turath.core import audit
@@ -30,11 +28,13 @@ from turath.core.countries import is_country
 from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, Role, User
 from turath.core.multilingual import show
 from turath.core.permissions import Sharing, can_add
+from turath.core.userfiles import SNIFF_BYTES, sniff
 from turath.register import services as register
 from turath.register.images import ImageRejected, add_image, check_image
 from turath.register.models import CulturalObject, ObjectStatus
 from turath.register.services import EditConflict, RecordInvalid, TransitionNotAllowed
 
+from .feeds import PlainTextAtom1Feed
 from .models import (
     REPORTED_STATUS,
     Alert,
@@ -495,7 +495,7 @@ def mark_read(user, alert: Alert, read: bool = True) -> Alert:
 
 def agency_feed(agency: Agency, lang: str = "en", limit: int = 100) -> str:
     """The agency's alerts as an Atom feed (the feed view checks the token)."""
-    feed = Atom1Feed(
+    feed = PlainTextAtom1Feed(
         title=_("Turath alerts for %(a)s") % {"a": agency.name(lang)},
         link=absolute_url(reverse("cases:inbox")),
         description="",
@@ -982,7 +982,7 @@ def add_attachment(user, case, data: bytes, name: str, *, kind: str = Attachment
     with transaction.atomic():
         att = Attachment(content_type=ContentType.objects.get_for_model(case), object_id=case.pk, kind=kind,
                          name=name, sha256=digest, size=len(data), caption=caption[:300], uploaded_by=user,
-                         mime=mimetypes.guess_type(name)[0] or "application/octet-stream")
+                         mime=sniff(data[:SNIFF_BYTES]))  # from the bytes: the name is the uploader's choice
         att.file.save(name, ContentFile(data), save=False)
         try:
             att.save()

@@ -8,7 +8,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.safestring import mark_safe
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from turath.core.models import Agency, User
 from turath.core.permissions import can_add
 from turath.core.tokens import TokenRefused, feed_reader
+from turath.core.userfiles import user_file_response
 from turath.register.models import CulturalObject
 
 from . import services
@@ -392,10 +393,9 @@ def attachment_file(request, pk):
     services.get_case(request.user, kind, case.pk)  # 404 unless the case is visible
     if not default_storage.exists(att.file.name):
         raise Http404
-    response = FileResponse(default_storage.open(att.file.name, "rb"), content_type=att.mime,
-                            as_attachment=att.kind == Attachment.Kind.DOCUMENT, filename=att.name)
-    response["Cache-Control"] = "private, max-age=600"
-    return response
+    # Only photographs were checked as images at upload; everything else is a download.
+    return user_file_response(default_storage.open(att.file.name, "rb"), att.name,
+                              checked_image=att.kind == Attachment.Kind.PHOTO)
 
 
 @login_required

@@ -34,7 +34,7 @@ def _digest(fields: dict) -> str:
 
 def _content(entry: AuditEntry) -> dict:
     at = entry.at.astimezone(datetime.UTC) if timezone.is_aware(entry.at) else entry.at
-    return {
+    content = {
         "at": at.isoformat(),
         "user": entry.user_id_ref,
         "username": entry.username,
@@ -48,6 +48,9 @@ def _content(entry: AuditEntry) -> dict:
         "request_id": entry.request_id,
         "prev": entry.prev_hash,
     }
+    if entry.client_request_id:  # added later: entries without one keep the hash they were chained with
+        content["client_request_id"] = entry.client_request_id
+    return content
 
 
 def _entry(action, obj, object_type, object_id, object_repr, before, after, user) -> AuditEntry:
@@ -69,6 +72,7 @@ def _entry(action, obj, object_type, object_id, object_repr, before, after, user
         before=_jsonable(before),
         after=_jsonable(after),
         request_id=actor.request_id,
+        client_request_id=getattr(actor, "client_request_id", "") or None,
     )
 
 

@@ -8,11 +8,13 @@ from contextvars import ContextVar
 class Actor:
     """The acting user, resolved lazily so API token authentication (done in the view) is seen."""
 
-    def __init__(self, user=None, via: str = "system", request_id: str | None = None, request=None):
+    def __init__(self, user=None, via: str = "system", request_id: str | None = None, request=None,
+                 client_request_id: str = ""):
         self._user = user
         self.request = request
         self.via = via
         self.request_id = request_id or str(uuid.uuid4())
+        self.client_request_id = client_request_id  # the client's X-Request-ID, sanitised; never our id
 
     @property
     def user(self):

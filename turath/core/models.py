@@ -241,7 +241,9 @@ class AuditEntry(models.Model):
     object_repr = models.CharField(max_length=300, blank=True)
     before = models.JSONField(null=True, blank=True)
     after = models.JSONField(null=True, blank=True)
-    request_id = models.CharField(max_length=36, blank=True)
+    request_id = models.CharField(max_length=36, blank=True)  # ours, never the client's
+    # The client's X-Request-ID (sanitised, core.middleware), for matching its logs; null when none.
+    client_request_id = models.CharField(max_length=64, null=True, blank=True)
     prev_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from turath.core import audit
+from turath.core import audit, csvsafe
 from turath.core.textnorm import search_text
 from turath.vocabulary import services as vocab
 from turath.vocabulary.models import Concept, ConceptLabel
@@ -141,7 +141,8 @@ def import_categories_csv(text: str) -> int:
     if missing:
         raise CategoryImportError([_("missing columns: %(c)s") % {"c": ", ".join(sorted(missing))}])
     errors, rows = [], []
-    for line, row in enumerate(reader, start=2):
+    for line, raw in enumerate(reader, start=2):
+        row = {k: csvsafe.unescape_cell(v) if isinstance(v, str) else v for k, v in raw.items()}
         if not row.get("code") or not row.get("name_en"):
             errors.append(_("row %(r)d, code/name_en: required") % {"r": line})
             continue
@@ -181,7 +182,7 @@ def import_categories_csv(text: str) -> int:
 
 def export_categories_csv() -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS)
+    writer = csvsafe.SafeDictWriter(out, fieldnames=CSV_COLUMNS)
     writer.writeheader()
     for cat in RiskCategory.objects.prefetch_related("object_types", "materials"):
         writer.writerow({

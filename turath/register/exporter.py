@@ -9,7 +9,6 @@ in chunks with their relations prefetched, and each export appends one audit ent
 "export": count, format, filters).
 """
 
-import csv
 import json
 from collections.abc import Iterator
 from urllib.parse import quote
@@ -18,7 +17,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from turath.core import audit, multilingual
+from turath.core import audit, csvsafe, multilingual
 from turath.core.textnorm import search_text
 
 from . import services
@@ -144,7 +143,7 @@ def csv_row(data: dict) -> dict:
 
 
 def _write_csv(objects, out) -> int:
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = csvsafe.SafeDictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
     writer.writeheader()
     count = 0
     for obj in objects:

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from turath.core import audit
+from turath.core.permissions import Sharing
+from turath.core.userfiles import user_file_response
 
 from .models import ObjectImage
 
@@ -131,3 +133,25 @@ def add_image(user, obj, data: bytes, name: str = "photo.jpg", caption: str = ""
             default_storage.delete(path)
         raise
     return img
+
+
+IMAGE_SIZES = ("thumb", "medium", "original")
+
+
+def image_response(obj, sha256: str, size: str):
+    """One photograph of a record the caller may see (the views check that), as a user file: shown
+    inline only when its bytes are a raster image (an original TIFF or HEIC is a download)."""
+    from django.http import Http404
+
+    image = obj.images.filter(sha256=sha256).first() if size in IMAGE_SIZES else None
+    if image is None:
+        raise Http404
+    path = image.original.name if size == "original" else getattr(image, size)
+    if not path or not default_storage.exists(path):
+        raise Http404
+    ext = path.rsplit(".", 1)[-1][:5] if "." in path else "bin"
+    filename = "".join(c if c.isalnum() or c in "-_" else "-" for c in obj.record_number) + f"-{sha256[:12]}.{ext}"
+    # Private either way: a shared cache must never hand a restricted photograph to someone else; and a
+    # restricted one is not kept on the officer's disk either.
+    cache = "private, max-age=3600" if obj.sharing == Sharing.PUBLIC else "private, no-store"
+    return user_file_response(default_storage.open(path, "rb"), filename, checked_image=True, cache=cache)

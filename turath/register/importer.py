@@ -77,7 +77,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from turath.core import audit
+from turath.core import audit, csvsafe
 from turath.core.context import acting_as
 from turath.core.permissions import can_add
 from turath.vocabulary import services as vocab
@@ -323,7 +323,8 @@ def read_csv(fh, encoding: str, report: ImportReport, delimiter: str | None = No
             yield label, {"__malformed__": _("%(n)d values for %(m)d columns (check the quoting and the delimiter).")
                           % {"n": len(values), "m": len(header)}, "record_number": values[0] if values else ""}
             continue
-        row = dict(zip(header, values, strict=True))
+        # Turath's own exports quote cells a spreadsheet would evaluate (core.csvsafe): read back as exported.
+        row = dict(zip(header, map(csvsafe.unescape_cell, values), strict=True))
         too_long = {name: [_("%(n)d characters, over the limit of %(max)d for one cell.")
                            % {"n": len(value), "max": MAX_CELL_CHARS}]
                     for name, value in row.items() if len(value) > MAX_CELL_CHARS}

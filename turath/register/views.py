@@ -6,10 +6,9 @@ see — or may see but not change, on the edit pages — answers 404, never 403.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from turath.vocabulary.models import Concept
 from . import services
 from .facets import FACETS
 from .forms import ObjectForm, StatusForm
-from .images import ImageRejected, add_image
+from .images import ImageRejected, add_image, image_response
 from .models import CulturalObject, ObjectImage, ObjectStatus, StatusChange
 from .search import ORDERS, RANK_LIMIT, search_objects
 
@@ -45,7 +44,6 @@ ORDER_LABELS = {
     "record_number": gettext_lazy("Record number"),
     "-record_number": gettext_lazy("Record number (descending)"),
 }
-IMAGE_SIZES = ("thumb", "medium", "original")
 
 
 def _lang() -> str:
@@ -140,20 +138,8 @@ def object_detail(request, record_number):
 
 @require_GET
 def object_image(request, record_number, sha256, size):
-    if size not in IMAGE_SIZES:
-        raise Http404
     obj = CulturalObject.objects.get_visible_or_404(request.user, record_number=record_number)
-    image = obj.images.filter(sha256=sha256).first()
-    if image is None:
-        raise Http404
-    path = image.original.name if size == "original" else getattr(image, size)
-    if not path or not default_storage.exists(path):
-        raise Http404
-    response = FileResponse(default_storage.open(path, "rb"),
-                            content_type=image.mime if size == "original" else "image/jpeg")
-    # Private: a shared cache must never hand a restricted photograph to someone else.
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return image_response(obj, sha256, size)
 
 
 def _attach_images(request, form, obj) -> bool:

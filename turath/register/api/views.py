@@ -12,9 +12,8 @@ import re
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -28,7 +27,7 @@ from turath.core.api import AnyMediaRenderer, Conflict, PayloadTooLarge
 from turath.core.permissions import Sharing
 
 from .. import services
-from ..images import ImageRejected, add_image
+from ..images import ImageRejected, add_image, image_response
 from ..models import CulturalObject, ObjectImage, StatusChange
 from ..search import search_objects
 from .filters import ObjectSearchParams
@@ -308,17 +307,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
                    responses={(200, "image/*"): OpenApiTypes.BINARY, 404: PROBLEM})
     def image_file(self, request, ref, sha256, size):
         obj = self.get_object(CulturalObject.objects.restrict(request.user, "view"))
-        image = obj.images.filter(sha256=sha256).first()
-        if image is None:
-            raise Http404
-        path = image.original.name if size == "original" else getattr(image, size)
-        if not path or not default_storage.exists(path):
-            raise Http404
-        response = FileResponse(default_storage.open(path, "rb"),
-                                content_type=image.mime if size == "original" else "image/jpeg")
-        # Private: a shared cache must never hand a restricted photograph to someone else.
-        response["Cache-Control"] = "private, max-age=3600"
-        return response
+        return image_response(obj, sha256, size)
 
 
 def object_routes():
