@@ -274,7 +274,9 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
         _rebuild_holding(obj)
         audit.record("custody_entry", entry, after={"object": obj.record_number, "location": str(location),
                                                     "at": at, "corrects": getattr(corrects, "pk", None)})
-        _try_status(user, obj, ObjectStatus.IN_CUSTODY, _("Object entry %(n)s") % {"n": entry.entry_number})
+        # The register's history is read by everyone who sees the record: it does not name the entry,
+        # which only the custodian sees.
+        _try_status(user, obj, ObjectStatus.IN_CUSTODY, _("Object entry into custody"))
     return entry
 
 
