@@ -1117,11 +1117,11 @@ def timeline(user, case) -> list[Event]:
 # ---------------------------------------------------------------- dashboard
 
 def open_cases(agency: Agency) -> dict:
+    reader = agency_reader(agency)
     return {
-        "reports": Report.objects.filter(owning_agency=agency, closed=False).count(),
-        "seizures": Seizure.objects.filter(owning_agency=agency, closed=False).count(),
-        "restitutions": RestitutionCase.objects.filter(
-            Q(holding_agency=agency) | Q(requesting_country=agency.country), closed=False).count(),
+        "reports": Report.objects.restrict(reader).filter(owning_agency=agency, closed=False).count(),
+        "seizures": Seizure.objects.restrict(reader).filter(owning_agency=agency, closed=False).count(),
+        "restitutions": RestitutionCase.objects.restrict(reader).filter(closed=False).count(),
     }
 
 
@@ -1132,7 +1132,8 @@ def dashboard(agency: Agency, lang: str = "en", *, months: int = 12) -> dict:
     today = _today()
     since = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
     by_month = dict(
-        Seizure.objects.filter(owning_agency=agency, seized_on__gte=since).annotate(m=TruncMonth("seized_on"))
+        Seizure.objects.restrict(agency_reader(agency)).filter(owning_agency=agency, seized_on__gte=since)
+        .annotate(m=TruncMonth("seized_on"))
         .values_list("m").annotate(n=Count("id")).values_list("m", "n"))
     month_rows = []
     cursor = since
@@ -1142,13 +1143,14 @@ def dashboard(agency: Agency, lang: str = "en", *, months: int = 12) -> dict:
         month_rows.append((cursor.strftime("%Y-%m"), n))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     types = Counter()
-    for concept_id, pieces in SeizureItem.objects.filter(seizure__owning_agency=agency).values_list(
+    for concept_id, pieces in SeizureItem.objects.restrict(agency_reader(agency)).filter(
+            seizure__owning_agency=agency).values_list(
             "object__object_type", "count"):
         types[concept_id] += pieces
     from turath.vocabulary.models import Concept
 
     labels = {c.pk: c.label(lang) for c in Concept.objects.filter(pk__in=types)}
-    alerts = Alert.objects.filter(recipient=agency)
+    alerts = Alert.objects.restrict(agency_reader(agency))
     return {
         "open_cases": open_cases(agency),
         "custody_by_facility": custody.holdings_by_facility(agency),

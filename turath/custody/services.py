@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.models import Agency, Role
-from turath.core.permissions import agency_of
+from turath.core.permissions import agency_of, agency_reader
 from turath.register import services as register
 from turath.register.images import ImageRejected, check_image
 from turath.register.models import STATUS_TRANSITIONS, CulturalObject, ObjectStatus
@@ -526,7 +526,7 @@ def chain(user, obj: CulturalObject) -> list[ChainItem]:
 
 
 def holdings_by_facility(agency: Agency) -> list[tuple[str, int]]:
-    counts = Counter(Holding.objects.filter(custodian=agency, exited__isnull=True).values_list(
+    counts = Counter(Holding.objects.restrict(agency_reader(agency)).filter(exited__isnull=True).values_list(
         "location__facility__name", flat=True))
     return sorted(((name or _("(location unknown)"), n) for name, n in counts.items()), key=lambda kv: kv[0])
 
@@ -534,9 +534,10 @@ def holdings_by_facility(agency: Agency) -> list[tuple[str, int]]:
 def overdue_checks(agency: Agency, today=None) -> list[dict]:
     """Objects in the agency's custody whose latest condition check has a due date that has passed."""
     today = today or timezone.localdate()
+    reader = agency_reader(agency)
     out = []
-    for holding in Holding.objects.filter(custodian=agency, exited__isnull=True).select_related("object", "location"):
-        latest = (ConditionCheck.objects.filter(object=holding.object, corrections__isnull=True)
+    for holding in Holding.objects.restrict(reader).filter(exited__isnull=True).select_related("object", "location"):
+        latest = (ConditionCheck.objects.restrict(reader).filter(object=holding.object, corrections__isnull=True)
                   .order_by("-at", "-id").first())
         if latest and latest.next_check_due and latest.next_check_due < today:
             out.append({"object": holding.object, "due": latest.next_check_due, "grade": latest.grade,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
+from turath.core.permissions import agency_of
 from turath.register.images import ImageRejected, check_image, engine_ready
 from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
@@ -81,7 +82,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
                  *, top: int = 10, lang: str = "en", subject: str = "") -> CheckOutcome:
     """Run one check. `photos` are (name, bytes) pairs straight from the upload; `subject` is the
     record number of the object being checked when it has one (e.g. a seized item)."""
-    if user is None or not user.is_authenticated or user.agency_id is None:
+    if agency_of(user) is None:
         raise PermissionError(_("Only signed-in agency staff can check objects."))
     subject_obj = None
     if subject:
