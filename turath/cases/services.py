@@ -338,9 +338,11 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
                     % {"r": obj.record_number, "s": obj.get_status_display()})
             if _wider(locked.publish_sharing, obj.sharing):
                 obj = register.update_object(user, obj, {"sharing": locked.publish_sharing})
+            # The record's history is read by everyone who sees the record, who may not see the
+            # report (a public object in a network report): it does not name the report.
             if obj.status == ObjectStatus.REGISTERED:
-                obj = register.change_status(user, obj, reported, _("Report %(n)s") % {"n": locked.number})
-            register.change_status(user, obj, ObjectStatus.PUBLISHED, _("Report %(n)s validated") % {"n": locked.number})
+                obj = register.change_status(user, obj, reported, str(AlertSource.REPORT.label))
+            register.change_status(user, obj, ObjectStatus.PUBLISHED, _("Report validated and published"))
         locked.state = ReportState.PUBLISHED
         locked.sharing = locked.publish_sharing
         locked.validated_by = user

@@ -55,14 +55,15 @@ def build(users) -> dict:
     eg = users["eg_ministry_editor"]
     with acting_as(eg, via="test"):
         # A report shared with all members naming an object already published to the network:
-        # validation does not widen it, so the alert must not list it to a museum.
+        # validation does not widen it, so the alert must not list it to a museum; and a public
+        # object, whose history must not name the report to the public.
         published_narrow = make_object(eg, "EG-MOA-PUBLISHED-NARROW-0001", sharing="agency",
                                        status="reported_stolen", title="Objet publié au réseau seulement", lang="fr")
         published_narrow = register.change_status(eg, published_narrow, "published", "Publié au réseau")
         report = cases.create_report(eg, {"kind": "theft", "occurred_on": (today - timedelta(days=30)).isoformat(),
                                           "place": "Musée copte, Le Caire", "police_reference": "CAI-SECRET-7781",
                                           "publish_sharing": "members"},
-                                     objects=[w["EG-MOA-members"], published_narrow])
+                                     objects=[w["EG-MOA-members"], published_narrow, w["EG-MOA-public"]])
         cases.submit_report(eg, report)
         cases.validate_report(eg, report)
         draft = cases.create_report(eg, {"kind": "loss", "occurred_on": (today - timedelta(days=10)).isoformat(),
