@@ -3,6 +3,7 @@ record its reader may not see (issue 13, items 2, 3 and 5)."""
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from turath.cases import services
@@ -112,3 +113,27 @@ def test_custody_entry_refusal_does_not_name_another_agencys_entry(users, world)
     # An object the caller may not see at all is a 404 before any other check.
     hidden = world["late"].object.record_number
     assert client.post(f"/api/v1/custody/{hidden}/entry/", {}, format="json").status_code == 404
+
+
+def test_former_custodian_does_not_learn_where_the_object_is_now(client, users, agencies, world):
+    from turath.core.context import acting_as
+    from turath.custody import services as custody
+
+    mp, eg = users["ma_police_editor"], users["eg_customs_editor"]
+    obj = world["first"].object
+    with acting_as(mp, via="test"):
+        transfer = custody.request_transfer(mp, obj, agencies["eg_customs"], {"reason": "Restitution"})
+    with acting_as(eg, via="test"):
+        custody.acknowledge_transfer(eg, transfer)
+    with acting_as(mp, via="test"):
+        custody.complete_transfer(mp, transfer)
+    with acting_as(eg, via="test"):
+        facility = custody.create_facility(eg, {"code": "cairo-vault", "name": "Cairo vault"})
+        vault = custody.add_location(eg, facility, "VAULT-7/SHELF-3")
+        custody.move_object(eg, obj, {"at": timezone.now(), "to_location": vault.pk, "moved_by": "Officer",
+                                      "reason": "Storage", "authorised_by": "Director"})
+    mine = page(client, users["ma_police_viewer"], f"/custody/objects/{obj.record_number}/")
+    assert world["entry"].entry_number in mine  # its own history
+    assert "cairo-vault" not in mine and "VAULT-7" not in mine
+    theirs = page(client, users["eg_customs_viewer"], f"/custody/objects/{obj.record_number}/")
+    assert "whereabouts" in theirs
