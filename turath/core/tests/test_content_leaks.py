@@ -61,7 +61,8 @@ def _texts(value):
 
 
 def identifiers(instance) -> set[str]:
-    """The strings that name a record: its number, unique references and UIDs, titles and names."""
+    """The strings that name a record: its number, unique references and UIDs, titles and names,
+    and its own `__str__` (e.g. a location's «facility:B1/R2/S3»)."""
     out = set()
     for f in instance._meta.concrete_fields:
         if f.primary_key:
@@ -75,6 +76,8 @@ def identifiers(instance) -> set[str]:
     number = getattr(instance, "number", None)
     if isinstance(number, str):
         out.add(number)
+    if type(instance).__str__ is not models.Model.__str__:  # the model's own name for a record
+        out.add(str(instance))
     return {s for s in out if len(s) >= 6}
 
 
