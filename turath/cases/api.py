@@ -42,7 +42,7 @@ def _version(request):
 
 
 def _objects(case, user):
-    visible = CulturalObject.objects.restrict(user).filter(pk__in=[o.pk for o in services.case_objects(case)])
+    visible = services.case_objects(user, case)
     return [{"record_number": o.record_number, "uid": str(o.uid), "status": o.status} for o in visible]
 
 
@@ -61,15 +61,11 @@ def report_json(r: Report, user) -> dict:
 
 
 def seizure_json(s: Seizure, user) -> dict:
-    items = []
-    visible = set(CulturalObject.objects.restrict(user).filter(seizure_item__seizure=s).values_list("pk", flat=True))
-    for item in s.items.select_related("object__object_type"):
-        if item.object_id in visible:
-            items.append({"line": item.line, "record_number": item.object.record_number, "count": item.count,
-                          "object_type": item.object.object_type.uri, "status": item.object.status,
-                          "matches": [{"candidate": m.candidate.record_number, "score": m.score, "source": m.source,
-                                       "decision": m.decision}
-                                      for m in item.matches.filter(candidate__in=CulturalObject.objects.restrict(user))]})
+    items = [{"line": item.line, "record_number": item.object.record_number, "count": item.count,
+              "object_type": item.object.object_type.uri, "status": item.object.status,
+              "matches": [{"candidate": m.candidate.record_number, "score": m.score, "source": m.source,
+                           "decision": m.decision} for m in item.matches.all()]}
+             for item in services.seizure_items(user, s)]
     return {"id": s.pk, "number": s.number, "uid": str(s.uid), "state": s.state, "owning_agency": s.owning_agency.code,
             "sharing": s.sharing, "seized_on": s.seized_on, "border_post": s.border_post, "place": s.place,
             "carrier_reference": s.carrier_reference, "declaration_reference": s.declaration_reference,
@@ -91,11 +87,12 @@ def restitution_json(c: RestitutionCase, user) -> dict:
             **_casework(c)}
 
 
-def alert_json(a: Alert, lang: str) -> dict:
-    subject, body = services.alert_text(a, lang)
+def alert_json(a: Alert, lang: str, user) -> dict:
+    subject, body = services.alert_text(a, lang, user)
+    obj = services.alert_object(a, user)
     return {"id": a.pk, "source": a.source, "sender": a.sender.code, "created": a.created, "read": a.is_read,
             "subject": subject, "text": body, "report": a.report_id, "seizure": a.seizure_id,
-            "object": a.object.record_number if a.object_id else None}
+            "object": obj.record_number if obj else None}
 
 
 class CaseViewSet(viewsets.ViewSet):
@@ -226,7 +223,8 @@ class SeizureViewSet(CaseViewSet):
     def matches(self, request, pk=None):
         """Link a candidate: {"line": 3, "candidate": "<record number>", "score": 0.8, "source": "engine"}."""
         seizure = self.get_case(pk)
-        item = SeizureItem.objects.filter(seizure=seizure, line=request.data.get("line") or 0).first()
+        item = SeizureItem.objects.restrict(request.user).filter(seizure=seizure, line=request.data.get("line") or 0
+                                                                 ).first()
         candidate = CulturalObject.objects.restrict(request.user).filter(
             record_number=str(request.data.get("candidate") or "")).first()
         if item is None or candidate is None:
@@ -292,13 +290,13 @@ class AlertViewSet(viewsets.ViewSet):
         qs = services.inbox(request.user, unread_only=request.query_params.get("unread") == "1")
         paginator = Pagination()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response([alert_json(a, self._lang(request)) for a in page])
+        return paginator.get_paginated_response([alert_json(a, self._lang(request), request.user) for a in page])
 
     def retrieve(self, request, pk=None):
         alert = services.inbox(request.user).filter(pk=pk).first()
         if alert is None:
             raise exceptions.NotFound()
-        return Response(alert_json(alert, self._lang(request)))
+        return Response(alert_json(alert, self._lang(request), request.user))
 
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
@@ -306,7 +304,7 @@ class AlertViewSet(viewsets.ViewSet):
         if alert is None:
             raise exceptions.NotFound()
         alert = services.mark_read(request.user, alert, read=request.data.get("read", True) not in (False, "0", "false"))
-        return Response(alert_json(alert, self._lang(request)))
+        return Response(alert_json(alert, self._lang(request), request.user))
 
 
 router = SimpleRouter(trailing_slash=True)

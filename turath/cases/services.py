@@ -17,7 +17,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -27,7 +27,7 @@ from turath.core import audit
 from turath.core.countries import is_country
 from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, Role, User
 from turath.core.multilingual import show
-from turath.core.permissions import Sharing, can_add
+from turath.core.permissions import WORK, Sharing, agency_of, agency_reader, can_add, permits
 from turath.core.userfiles import SNIFF_BYTES, sniff
 from turath.register import services as register
 from turath.register.images import ImageRejected, add_image, check_image
@@ -149,22 +149,10 @@ def _check_version(locked, expected_version):
 
 
 def _agency_user(user, role=Role.CONTRIBUTOR):
-    if user is None or not getattr(user, "is_authenticated", False) or user.agency is None or not user.has_role(role):
+    agency = agency_of(user)
+    if agency is None or not user.has_role(role):
         raise PermissionError(_("Your role may not do this."))
-    return user.agency
-
-
-def can_work_on(user, case) -> bool:
-    """Case work (notes, attachments, assignment, edits) is for contributors of an agency in the case."""
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    if user.is_superuser:
-        return True
-    if user.agency is None or not user.has_role(Role.CONTRIBUTOR):
-        return False
-    if isinstance(case, RestitutionCase):
-        return case.holding_agency_id == user.agency_id or case.requesting_country == user.agency.country
-    return case.owning_agency_id == user.agency_id
+    return agency
 
 
 def _snapshot(case) -> dict:
@@ -277,8 +265,8 @@ def create_report(user, data: dict, *, objects=(), new_objects=()) -> Report:
 
 def update_report(user, report: Report, data: dict, *, expected_version=None) -> Report:
     with transaction.atomic():
-        locked = Report.objects.restrict(user, "view").select_for_update().filter(pk=report.pk).first()
-        if locked is None or not can_work_on(user, locked):
+        locked = Report.objects.restrict(user, WORK).select_for_update().filter(pk=report.pk).first()
+        if locked is None:
             raise PermissionError(_("Only the reporting agency works on this report."))
         _check_version(locked, expected_version)
         if locked.state == ReportState.PUBLISHED and {"occurred_on", "kind"} & set(data):
@@ -297,7 +285,7 @@ def update_report(user, report: Report, data: dict, *, expected_version=None) ->
 
 
 def add_report_objects(user, report: Report, *, objects=(), new_objects=()) -> Report:
-    if not can_work_on(user, report):
+    if not permits(user, WORK, report):
         raise PermissionError(_("Only the reporting agency works on this report."))
     if report.state == ReportState.PUBLISHED:
         raise TransitionNotAllowed(_("Objects are added before the report is published."))
@@ -314,8 +302,8 @@ def add_report_objects(user, report: Report, *, objects=(), new_objects=()) -> R
 
 def submit_report(user, report: Report, *, expected_version=None) -> Report:
     with transaction.atomic():
-        locked = Report.objects.restrict(user, "view").select_for_update().filter(pk=report.pk).first()
-        if locked is None or not can_work_on(user, locked):
+        locked = Report.objects.restrict(user, WORK).select_for_update().filter(pk=report.pk).first()
+        if locked is None:
             raise PermissionError(_("Only the reporting agency works on this report."))
         _check_version(locked, expected_version)
         if locked.state != ReportState.DRAFT:
@@ -350,9 +338,11 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
                     % {"r": obj.record_number, "s": obj.get_status_display()})
             if _wider(locked.publish_sharing, obj.sharing):
                 obj = register.update_object(user, obj, {"sharing": locked.publish_sharing})
+            # The record's history is read by everyone who sees the record, who may not see the
+            # report (a public object in a network report): it does not name the report.
             if obj.status == ObjectStatus.REGISTERED:
-                obj = register.change_status(user, obj, reported, _("Report %(n)s") % {"n": locked.number})
-            register.change_status(user, obj, ObjectStatus.PUBLISHED, _("Report %(n)s validated") % {"n": locked.number})
+                obj = register.change_status(user, obj, reported, str(AlertSource.REPORT.label))
+            register.change_status(user, obj, ObjectStatus.PUBLISHED, _("Report validated and published"))
         locked.state = ReportState.PUBLISHED
         locked.sharing = locked.publish_sharing
         locked.validated_by = user
@@ -415,17 +405,22 @@ def alert_match_confirmed(user, obj: CulturalObject, check) -> Alert | None:
     return alert
 
 
-def _alert_objects(alert: Alert) -> list[CulturalObject]:
+def alert_objects(alert: Alert, reader) -> list[CulturalObject]:
+    """The objects an alert is about that `reader` may see now. Asked when the alert is read (inbox,
+    API, feed, e-mail), since objects are added to a case and records narrowed after it was sent."""
     if alert.report_id:
-        return list(alert.report.objects_concerned.select_related("object_type"))
-    if alert.seizure_id:
-        return [i.object for i in alert.seizure.items.select_related("object__object_type")]
-    return [alert.object] if alert.object_id else []
+        ids = alert.report.objects_concerned.values("pk")
+    elif alert.seizure_id:
+        ids = SeizureItem.objects.restrict(reader).filter(seizure_id=alert.seizure_id).values("object_id")
+    else:
+        ids = [alert.object_id] if alert.object_id else []
+    return list(CulturalObject.objects.restrict(reader).filter(pk__in=ids).select_related("object_type")
+                .order_by("record_number"))
 
 
-def alert_text(alert: Alert, lang: str) -> tuple[str, str]:
-    """Subject and body of an alert in `lang`: fixed text through gettext, object types through
-    the vocabulary's labels, agency names in that language."""
+def alert_text(alert: Alert, lang: str, reader) -> tuple[str, str]:
+    """Subject and body of an alert in `lang` as `reader` may read it: fixed text through gettext,
+    object types through the vocabulary's labels, agency names in that language."""
     with translation.override(lang):
         sender = alert.sender.name(lang)
         if alert.report_id:
@@ -447,10 +442,10 @@ def alert_text(alert: Alert, lang: str) -> tuple[str, str]:
             subject = _("Object discovered, owner unknown, reported by %(agency)s") % {"agency": sender}
             facts = []
         lines = [subject, "", *facts, "", _("Objects:")]
-        for obj in _alert_objects(alert):
+        for obj in alert_objects(alert, reader):
             title = show(obj.title, lang) or show(obj.description, lang)
             lines.append(f"- {obj.record_number}: {obj.object_type.label(lang)}" + (f" — {title}" if title else ""))
-        lines += ["", _("Open it in Turath: %(url)s") % {"url": absolute_url(alert_target_url(alert))}]
+        lines += ["", _("Open it in Turath: %(url)s") % {"url": absolute_url(alert_target_url(alert, reader))}]
     return subject, "\n".join(lines)
 
 
@@ -459,12 +454,20 @@ def absolute_url(path: str) -> str:
     return base.rstrip("/") + path
 
 
-def alert_target_url(alert: Alert) -> str:
+def alert_target_url(alert: Alert, reader) -> str:
     if alert.report_id:
         return reverse("cases:report-detail", args=[alert.report_id])
     if alert.seizure_id:
         return reverse("cases:seizure-detail", args=[alert.seizure_id])
-    return reverse("register:object-detail", args=[alert.object.record_number])
+    obj = alert_object(alert, reader)
+    return reverse("register:object-detail", args=[obj.record_number]) if obj else reverse("cases:inbox")
+
+
+def alert_object(alert: Alert, reader) -> CulturalObject | None:
+    """The single record a discovery or match alert names, if `reader` may see it now."""
+    if not alert.object_id:
+        return None
+    return CulturalObject.objects.restrict(reader).filter(pk=alert.object_id).first()
 
 
 def email_alerts(alert_ids) -> int:
@@ -473,7 +476,7 @@ def email_alerts(alert_ids) -> int:
         if not alert.recipient.email:
             continue
         lang = alert_language(alert.recipient)
-        subject, body = alert_text(alert, lang)
+        subject, body = alert_text(alert, lang, agency_reader(alert.recipient))
         send_mail(subject, body, None, [alert.recipient.email])
         Alert.objects.filter(pk=alert.pk).update(emailed_to=alert.recipient.email, email_language=lang)
         sent += 1
@@ -481,7 +484,7 @@ def email_alerts(alert_ids) -> int:
 
 
 def inbox(user, *, unread_only: bool = False):
-    qs = Alert.objects.restrict(user).select_related("sender", "report", "seizure", "object")
+    qs = Alert.objects.restrict(user).select_related("sender", "report", "seizure")
     return qs.filter(read_at__isnull=True) if unread_only else qs
 
 
@@ -493,8 +496,10 @@ def mark_read(user, alert: Alert, read: bool = True) -> Alert:
     return alert
 
 
-def agency_feed(agency: Agency, lang: str = "en", limit: int = 100) -> str:
-    """The agency's alerts as an Atom feed (the feed view checks the token)."""
+def agency_feed(agency: Agency, lang: str = "en", limit: int = 100, *, reader=None) -> str:
+    """The agency's alerts as an Atom feed, as `reader` (the feed token's user; by default any
+    member of the agency) may read them (the feed view checks the token)."""
+    reader = reader or agency_reader(agency)
     feed = PlainTextAtom1Feed(
         title=_("Turath alerts for %(a)s") % {"a": agency.name(lang)},
         link=absolute_url(reverse("cases:inbox")),
@@ -503,9 +508,10 @@ def agency_feed(agency: Agency, lang: str = "en", limit: int = 100) -> str:
         feed_url=absolute_url(reverse("cases:alert-feed", args=[agency.code])),
         id=f"urn:turath:alerts:{agency.code}",
     )
-    for alert in Alert.objects.filter(recipient=agency).select_related("sender", "report", "seizure", "object")[:limit]:
-        subject, body = alert_text(alert, lang)
-        feed.add_item(title=subject, link=absolute_url(alert_target_url(alert)), description=body,
+    for alert in Alert.objects.restrict(reader).filter(recipient=agency).select_related(
+            "sender", "report", "seizure")[:limit]:
+        subject, body = alert_text(alert, lang, reader)
+        feed.add_item(title=subject, link=absolute_url(alert_target_url(alert, reader)), description=body,
                       unique_id=f"urn:turath:alert:{alert.pk}", updateddate=alert.created, pubdate=alert.created)
     return feed.writeString("utf-8")
 
@@ -561,8 +567,8 @@ def create_seizure(user, data: dict) -> Seizure:
 
 def update_seizure(user, seizure: Seizure, data: dict, *, expected_version=None) -> Seizure:
     with transaction.atomic():
-        locked = Seizure.objects.restrict(user, "view").select_for_update().filter(pk=seizure.pk).first()
-        if locked is None or not can_work_on(user, locked):
+        locked = Seizure.objects.restrict(user, WORK).select_for_update().filter(pk=seizure.pk).first()
+        if locked is None:
             raise PermissionError(_("Only the seizing agency works on this seizure."))
         _check_version(locked, expected_version)
         errors: dict = {}
@@ -648,7 +654,7 @@ def add_items(user, seizure: Seizure, rows: list[dict], *, accept_valid: bool = 
     """Batch entry: every row is checked first. A broken row is never silently dropped nor accepted:
     by default nothing is created and BatchInvalid names each row, field and reason; with
     `accept_valid=True` the valid rows are created and the result lists the others."""
-    if not can_work_on(user, seizure):
+    if not permits(user, WORK, seizure):
         raise PermissionError(_("Only the seizing agency works on this seizure."))
     lang = getattr(user, "preferred_language", "en") or "en"
     result = BatchResult(rows=len(rows))
@@ -723,6 +729,14 @@ def publish_seizure(user, seizure: Seizure, *, expected_version=None) -> Seizure
     return locked
 
 
+def seizure_items(user, seizure: Seizure):
+    """The lines of a lot that `user` may see, each with the possible matches the user may see
+    (`item.matches.all()`): the one query behind the seizure page and the API."""
+    return (SeizureItem.objects.restrict(user).filter(seizure=seizure).select_related("object__object_type")
+            .prefetch_related(Prefetch("matches", queryset=SeizureMatch.objects.restrict(user)
+                                       .select_related("candidate"))))
+
+
 def match_confirmed(user, obj: CulturalObject, check) -> SeizureMatch | None:
     """An officer confirmed at a check that `obj` is the object in front of them: alert the owning
     agency, and when the checked object is a seized item of the officer's agency, link the seizure
@@ -730,7 +744,7 @@ def match_confirmed(user, obj: CulturalObject, check) -> SeizureMatch | None:
     alert_match_confirmed(user, obj, check)
     item = (SeizureItem.objects.select_related("seizure").filter(object_id=check.subject_id).first()
             if check.subject_id else None)
-    if item is None or not can_work_on(user, item.seizure):
+    if item is None or not permits(user, WORK, item.seizure):
         return None
     score = next((c.get("score", 0.0) for c in check.candidates if c.get("object") == obj.pk), 0.0)
     match = link_candidate(user, item, obj, score=score, source=SeizureMatch.Source.ENGINE,
@@ -742,7 +756,7 @@ def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score:
                    source: str = SeizureMatch.Source.MANUAL, note: str = "") -> SeizureMatch:
     """Link a possible match (from the matching engine or an officer) to a seized item; linking
     the same pair again updates the score of the existing link."""
-    if not can_work_on(user, item.seizure):
+    if not permits(user, WORK, item.seizure):
         raise PermissionError(_("Only the seizing agency works on this seizure."))
     if not CulturalObject.objects.restrict(user, "view").filter(pk=candidate.pk).exists():
         raise RecordInvalid({"candidate": [_("Unknown record.")]})
@@ -761,7 +775,7 @@ def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score:
 
 
 def decide_match(user, match: SeizureMatch, decision: str, note: str = "") -> SeizureMatch:
-    if not can_work_on(user, match.item.seizure):
+    if not permits(user, WORK, match.item.seizure):
         raise PermissionError(_("Only the seizing agency works on this seizure."))
     if decision not in MatchDecision.values:
         raise RecordInvalid({"decision": [_("Unknown decision.")]})
@@ -852,7 +866,7 @@ def update_restitution(user, case: RestitutionCase, data: dict, *, expected_vers
 
 
 def add_step(user, case: RestitutionCase, *, kind: str, on_date, text: str) -> RestitutionStep:
-    if not can_work_on(user, case):
+    if not permits(user, WORK, case):
         raise PermissionError(_("Only the parties work on this case."))
     errors: dict = {}
     if kind not in RestitutionStep.Kind.values:
@@ -931,7 +945,7 @@ def get_case(user, kind: str, pk, action: str = "view"):
 
 
 def add_journal_entry(user, case, text: str, *, on_date=None, kind: str = JournalEntry.Kind.INFO) -> JournalEntry:
-    if not can_work_on(user, case):
+    if not permits(user, WORK, case):
         raise PermissionError(_("Only the agencies working on this case add notes."))
     errors: dict = {}
     day = parse_day(on_date or _today(), "on_date", errors)
@@ -960,7 +974,7 @@ def attachments(case):
 
 def add_attachment(user, case, data: bytes, name: str, *, kind: str = Attachment.Kind.DOCUMENT,
                    caption: str = "") -> Attachment:
-    if not can_work_on(user, case):
+    if not permits(user, WORK, case):
         raise PermissionError(_("Only the agencies working on this case attach files."))
     errors: dict = {}
     if not data:
@@ -997,8 +1011,8 @@ def assign(user, case, officer, due_date=None, *, expected_version=None):
     """Assign the case to an officer of an agency working on it, with an optional due date."""
     model = type(case)
     with transaction.atomic():
-        locked = model.objects.select_for_update().get(pk=case.pk)
-        if not can_work_on(user, locked):
+        locked = model.objects.restrict(user, WORK).select_for_update().filter(pk=case.pk).first()
+        if locked is None:
             raise PermissionError(_("Only the agencies working on this case assign it."))
         _check_version(locked, expected_version)
         errors: dict = {}
@@ -1007,7 +1021,7 @@ def assign(user, case, officer, due_date=None, *, expected_version=None):
                                           ).first()
             if officer is None:
                 errors.setdefault("assigned_to", []).append(_("Unknown officer."))
-        if officer is not None and not can_work_on(officer, locked):
+        if officer is not None and not permits(officer, WORK, locked):
             errors.setdefault("assigned_to", []).append(_("The officer must belong to an agency working on the case."))
         if due_date not in (None, "") and not isinstance(due_date, date):
             try:
@@ -1040,12 +1054,15 @@ def _dt(value) -> datetime:
     return timezone.make_aware(datetime.combine(value, datetime.min.time()))
 
 
-def case_objects(case) -> list[CulturalObject]:
+def case_objects(user, case):
+    """The records of a case (reported, seized or claimed) that `user` may see."""
     if isinstance(case, Report):
-        return list(case.objects_concerned.all())
-    if isinstance(case, Seizure):
-        return [i.object for i in case.items.select_related("object")]
-    return list(case.objects_claimed.all())
+        ids = case.objects_concerned.values("pk")
+    elif isinstance(case, Seizure):
+        ids = SeizureItem.objects.restrict(user).filter(seizure=case).values("object_id")
+    else:
+        ids = case.objects_claimed.values("pk")
+    return CulturalObject.objects.restrict(user).filter(pk__in=ids).select_related("object_type")
 
 
 def timeline(user, case) -> list[Event]:
@@ -1073,7 +1090,7 @@ def timeline(user, case) -> list[Event]:
         if hasattr(case, "handover"):
             h = case.handover
             events.append(Event(_dt(h.on_date), "decision", _("Handed over to %(i)s") % {"i": h.receiving_institution}))
-    objects = case_objects(case)
+    objects = list(case_objects(user, case))
     ids = [o.pk for o in objects]
     for alert in Alert.objects.restrict(user).filter(Q(report=case) if isinstance(case, Report) else
                                                      Q(seizure=case) if isinstance(case, Seizure) else Q(pk__in=[])):
@@ -1102,11 +1119,11 @@ def timeline(user, case) -> list[Event]:
 # ---------------------------------------------------------------- dashboard
 
 def open_cases(agency: Agency) -> dict:
+    reader = agency_reader(agency)
     return {
-        "reports": Report.objects.filter(owning_agency=agency, closed=False).count(),
-        "seizures": Seizure.objects.filter(owning_agency=agency, closed=False).count(),
-        "restitutions": RestitutionCase.objects.filter(
-            Q(holding_agency=agency) | Q(requesting_country=agency.country), closed=False).count(),
+        "reports": Report.objects.restrict(reader).filter(owning_agency=agency, closed=False).count(),
+        "seizures": Seizure.objects.restrict(reader).filter(owning_agency=agency, closed=False).count(),
+        "restitutions": RestitutionCase.objects.restrict(reader).filter(closed=False).count(),
     }
 
 
@@ -1117,7 +1134,8 @@ def dashboard(agency: Agency, lang: str = "en", *, months: int = 12) -> dict:
     today = _today()
     since = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
     by_month = dict(
-        Seizure.objects.filter(owning_agency=agency, seized_on__gte=since).annotate(m=TruncMonth("seized_on"))
+        Seizure.objects.restrict(agency_reader(agency)).filter(owning_agency=agency, seized_on__gte=since)
+        .annotate(m=TruncMonth("seized_on"))
         .values_list("m").annotate(n=Count("id")).values_list("m", "n"))
     month_rows = []
     cursor = since
@@ -1127,13 +1145,14 @@ def dashboard(agency: Agency, lang: str = "en", *, months: int = 12) -> dict:
         month_rows.append((cursor.strftime("%Y-%m"), n))
         cursor = (cursor + timedelta(days=32)).replace(day=1)
     types = Counter()
-    for concept_id, pieces in SeizureItem.objects.filter(seizure__owning_agency=agency).values_list(
+    for concept_id, pieces in SeizureItem.objects.restrict(agency_reader(agency)).filter(
+            seizure__owning_agency=agency).values_list(
             "object__object_type", "count"):
         types[concept_id] += pieces
     from turath.vocabulary.models import Concept
 
     labels = {c.pk: c.label(lang) for c in Concept.objects.filter(pk__in=types)}
-    alerts = Alert.objects.filter(recipient=agency)
+    alerts = Alert.objects.restrict(agency_reader(agency))
     return {
         "open_cases": open_cases(agency),
         "custody_by_facility": custody.holdings_by_facility(agency),

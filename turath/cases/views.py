@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from turath.core.models import Agency, User
-from turath.core.permissions import can_add
+from turath.core.permissions import WORK, can_add, permits
 from turath.core.tokens import TokenRefused, feed_reader
 from turath.core.userfiles import user_file_response
 from turath.register.models import CulturalObject
@@ -44,7 +44,7 @@ def _lang() -> str:
 
 def _casework_context(request, case, kind):
     officers = []
-    if services.can_work_on(request.user, case):
+    if permits(request.user, WORK, case):
         if isinstance(case, RestitutionCase):
             officers = User.objects.filter(is_active=True, agency__country__in=[
                 case.holding_agency.country, case.requesting_country]).order_by("username")
@@ -53,7 +53,7 @@ def _casework_context(request, case, kind):
     return {
         "kind": kind,
         "case": case,
-        "can_work": services.can_work_on(request.user, case),
+        "can_work": permits(request.user, WORK, case),
         "journal": services.journal(case),
         "attachments": services.attachments(case),
         "timeline": services.timeline(request.user, case),
@@ -62,8 +62,7 @@ def _casework_context(request, case, kind):
         "assign_form": AssignForm(officers=officers, initial={
             "version": case.version, "assigned_to": getattr(case.assigned_to, "username", ""),
             "due_date": case.due_date.isoformat() if case.due_date else ""}),
-        "visible_objects": CulturalObject.objects.restrict(request.user).filter(
-            pk__in=[o.pk for o in services.case_objects(case)]).select_related("object_type"),
+        "visible_objects": services.case_objects(request.user, case),
     }
 
 
@@ -106,7 +105,7 @@ def report_create(request):
 @login_required
 def report_edit(request, pk):
     report = Report.objects.get_visible_or_404(request.user, pk=pk)
-    if not services.can_work_on(request.user, report):
+    if not permits(request.user, WORK, report):
         raise Http404
     initial = {f: getattr(report, f) for f in ("kind", "occurred_on", "occurred_until", "discovered_on", "place",
                                                "how_discovered", "circumstances", "police_reference",
@@ -177,7 +176,8 @@ def inbox(request):
     unread_only = request.GET.get("unread") == "1"
     alerts = list(services.inbox(request.user, unread_only=unread_only)[:200])
     lang = _lang()
-    rows = [(a, services.alert_text(a, lang)[0], services.alert_target_url(a)) for a in alerts]
+    rows = [(a, services.alert_text(a, lang, request.user)[0], services.alert_target_url(a, request.user))
+            for a in alerts]
     return render(request, "cases/inbox.html", {"nav": "inbox", "rows": rows, "unread_only": unread_only,
                                                 "agency": request.user.agency})
 
@@ -207,7 +207,7 @@ def alert_feed(request, agency_code):
     if user is None or agency is None or (user.agency_id != agency.pk and not user.is_superuser):
         raise Http404
     lang = request.GET.get("lang") or user.preferred_language or "en"
-    body = services.agency_feed(agency, lang if lang in ("ar", "en", "fr") else "en")
+    body = services.agency_feed(agency, lang if lang in ("ar", "en", "fr") else "en", reader=user)
     response = HttpResponse(body, content_type="application/atom+xml; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response
@@ -235,7 +235,7 @@ def seizure_create(request):
 @login_required
 def seizure_detail(request, pk):
     seizure = Seizure.objects.select_related("owning_agency").get_visible_or_404(request.user, pk=pk)
-    can_work = services.can_work_on(request.user, seizure)
+    can_work = permits(request.user, WORK, seizure)
     batch = BatchForm(request.POST or None, request.FILES or None) if can_work else None
     row_errors = []
     if request.method == "POST":
@@ -259,7 +259,7 @@ def seizure_detail(request, pk):
                     return redirect("cases:seizure-detail", pk=seizure.pk)
             if result is not None:
                 row_errors = [(rows[e.row - 1]["form_row"], e.field, e.message) for e in result.errors]
-    items = seizure.items.select_related("object__object_type").prefetch_related("matches__candidate")
+    items = services.seizure_items(request.user, seizure)
     return render(request, "cases/seizure_detail.html", {
         "nav": "cases", "seizure": seizure, "items": items, "batch": batch, "row_errors": row_errors,
         "can_publish": Seizure.objects.restrict(request.user, "change").filter(pk=pk).exists(),

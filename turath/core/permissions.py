@@ -1,8 +1,15 @@
 """One mechanism that restricts every query by the user's agency, role and the record's sharing level.
 
 Modelled on NetBox's `RestrictedQuerySet.restrict(user, action)`: lists, detail pages, search,
-the API, exports and match results all start from `Model.objects.restrict(user, action)`.
-A record outside that queryset does not exist for the user (404, never 403).
+the API, exports, feeds, alert texts, error messages and match results all start from
+`Model.objects.restrict(user, action)`. A record outside that queryset does not exist for the
+user (404, never 403).
+
+Each model states its rule once, as the classmethod `permission_q(user, action) -> Q`; a model
+whose records belong to another record's (a seized item, a match candidate) composes that
+record's rule with `related_q`. `restrict()` is written only here: no queryset overrides it.
+Actions: view, change, delete, and `work` for case work (notes, attachments, items,
+assignment), which contributors of an agency in the case may do.
 """
 
 from django.db import models
@@ -20,13 +27,20 @@ class Sharing(models.TextChoices):
     PUBLIC = "public", _("Public")
 
 
-VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+VIEW, ADD, CHANGE, DELETE, WORK = "view", "add", "change", "delete", "work"
+
+NOTHING = Q(pk__in=[])
 
 
-def _agency(user):
+def agency_of(user):
+    """The agency an active, signed-in user acts for (None for anonymous, inactive or agency-less
+    users): the only place this is worked out."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return user.agency
+
+
+_agency = agency_of
 
 
 def view_scope(user) -> tuple[tuple[str, ...], int | None]:
@@ -55,20 +69,46 @@ def view_q(user, agency_field: str = "owning_agency", sharing_field: str = "shar
     return q
 
 
-def change_q(user, agency_field: str = "owning_agency") -> Q:
-    """Only the owning agency's editors (and its administrators) change a record."""
+def change_q(user, agency_field: str = "owning_agency", role: str = Role.EDITOR) -> Q:
+    """Only the owning agency's editors (and its administrators) change a record; `role` lowers
+    the bar for case work (contributors)."""
     agency = _agency(user)
-    if agency is None or not user.has_role(Role.EDITOR):
-        return Q(pk__in=[])
+    if agency is None or not user.has_role(role):
+        return NOTHING
     return Q(**{f"{agency_field}_id": agency.pk})
+
+
+def own_agency_q(user, agency_field: str = "agency") -> Q:
+    """Records that belong to the user's agency only (facilities, alerts received, checks made)."""
+    agency = _agency(user)
+    return NOTHING if agency is None else Q(**{f"{agency_field}_id": agency.pk})
+
+
+def _prefixed(q: Q, prefix: str) -> Q:
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    out.children = [_prefixed(c, prefix) if isinstance(c, Q) else (f"{prefix}__{c[0]}", c[1])
+                    for c in q.children]
+    return out
+
+
+def related_q(model, prefix: str, user, action: str = VIEW) -> Q:
+    """`model`'s rule seen through the relation `prefix` (e.g. a seized item is visible where its
+    seizure is): the rule stays written once, in `model.permission_q`."""
+    return _prefixed(model.permission_q(user, action), prefix)
 
 
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = VIEW):
+        """The records `user` may `action`: the model's `permission_q` (superusers see everything)."""
         if sees_everything(user):
             return self
         q = self.model.permission_q(user, action)
         return self.filter(q)
+
+    def permits(self, user, action: str, instance) -> bool:
+        """Whether `user` may `action` this one record (the same rule as the lists)."""
+        return instance is not None and self.restrict(user, action).filter(pk=instance.pk).exists()
 
     def get_visible_or_404(self, user, action: str = VIEW, **lookup):
         try:
@@ -98,7 +138,22 @@ class SharedRecord(models.Model):
             return view_q(user)
         if action in (CHANGE, DELETE):
             return change_q(user)
+        if action == WORK:
+            return change_q(user, role=Role.CONTRIBUTOR)
         raise ValueError(f"unknown action {action!r}")
+
+
+def agency_reader(agency):
+    """Whoever reads what is sent to an agency as a whole (an alert e-mail, its feed): a viewer of
+    that agency, so it lists what every member may see. Never saved."""
+    from .models import User
+
+    return User(agency=agency, role=Role.VIEWER, is_active=True)
+
+
+def permits(user, action: str, instance) -> bool:
+    """Whether `user` may `action` this record, asked of its model's restrict()."""
+    return type(instance)._default_manager.permits(user, action, instance)
 
 
 def can_add(user) -> bool:

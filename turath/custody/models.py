@@ -15,40 +15,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from turath.core.models import Agency
-from turath.core.permissions import VIEW
+from turath.core.permissions import NOTHING, RestrictedQuerySet, agency_of, own_agency_q, related_q
 from turath.register.models import CulturalObject
-
-
-def _agency_of(user):
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    return user.agency
-
-
-def _is_superuser(user) -> bool:
-    return user is not None and getattr(user, "is_superuser", False) and user.is_active
-
-
-class AgencyOwnedQuerySet(models.QuerySet):
-    """Storage facilities and locations belong to one agency: nobody else learns they exist."""
-
-    agency_path = "agency"
-
-    def restrict(self, user, action: str = VIEW):
-        if _is_superuser(user):
-            return self
-        agency = _agency_of(user)
-        if agency is None:
-            return self.none()
-        return self.filter(**{f"{self.agency_path}_id": agency.pk})
-
-
-class FacilityQuerySet(AgencyOwnedQuerySet):
-    agency_path = "agency"
-
-
-class LocationQuerySet(AgencyOwnedQuerySet):
-    agency_path = "facility__agency"
 
 
 class StorageFacility(models.Model):
@@ -58,13 +26,18 @@ class StorageFacility(models.Model):
     address = models.CharField(_("address"), max_length=300, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
-    objects = FacilityQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["agency", "code"]
         verbose_name = _("storage facility")
         verbose_name_plural = _("storage facilities")
         constraints = [models.UniqueConstraint(fields=["agency", "code"], name="uniq_facility_code")]
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> Q:
+        """Storage facilities belong to one agency: nobody else learns they exist."""
+        return own_agency_q(user, "agency")
 
     def __str__(self):
         return f"{self.name} ({self.code})"
@@ -78,11 +51,15 @@ class Location(models.Model):
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     name = models.CharField(_("description"), max_length=200, blank=True)
 
-    objects = LocationQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
 
     class Meta:
         ordering = ["facility", "code"]
         constraints = [models.UniqueConstraint(fields=["facility", "code"], name="uniq_location_code")]
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> Q:
+        return related_q(StorageFacility, "facility", user, action)
 
     def __str__(self):
         return f"{self.facility.code}:{self.code}"
@@ -92,17 +69,7 @@ class Location(models.Model):
         return self.facility.agency_id
 
 
-class ChainQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = VIEW):
-        """A custody entry is seen by the agency that recorded it and by the object's current
-        custodian (who inherits the history with the object)."""
-        if _is_superuser(user):
-            return self
-        agency = _agency_of(user)
-        if agency is None:
-            return self.none()
-        return self.filter(Q(agency_id=agency.pk) | Q(object__holding__custodian_id=agency.pk))
-
+class ChainQuerySet(RestrictedQuerySet):
     def update(self, **kwargs):
         raise ValidationError("The custody chain is append-only.")
 
@@ -135,6 +102,15 @@ class ChainEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError("The custody chain is append-only and is never purged.")
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> Q:
+        """A custody entry is seen by the agency that recorded it and by the object's current
+        custodian (who inherits the history with the object)."""
+        agency = agency_of(user)
+        if agency is None:
+            return NOTHING
+        return Q(agency_id=agency.pk) | Q(object__holding__custodian_id=agency.pk)
 
     @property
     def is_corrected(self) -> bool:
@@ -187,6 +163,11 @@ class CustodyTransfer(ChainEntry):
 
     class Meta(ChainEntry.Meta):
         verbose_name = _("transfer of custody")
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> Q:
+        """A transfer is also seen by the agency asked to receive the object."""
+        return super().permission_q(user, action) | own_agency_q(user, "to_agency")
 
     @property
     def state(self) -> str:
@@ -279,16 +260,6 @@ class ObjectExit(ChainEntry):
         verbose_name = _("object exit")
 
 
-class HoldingQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = VIEW):
-        if _is_superuser(user):
-            return self
-        agency = _agency_of(user)
-        if agency is None:
-            return self.none()
-        return self.filter(custodian_id=agency.pk)
-
-
 class Holding(models.Model):
     """Where an object is now and who has custody of it (derived from the chain)."""
 
@@ -299,7 +270,12 @@ class Holding(models.Model):
     exited = models.ForeignKey(ObjectExit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     since = models.DateTimeField()
 
-    objects = HoldingQuerySet.as_manager()
+    objects = RestrictedQuerySet.as_manager()
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> Q:
+        """Where an object is kept is known to its custodian only."""
+        return own_agency_q(user, "custodian")
 
     @property
     def in_custody(self) -> bool:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.models import Agency, Role
+from turath.core.permissions import agency_of, agency_reader
 from turath.register import services as register
 from turath.register.images import ImageRejected, check_image
 from turath.register.models import STATUS_TRANSITIONS, CulturalObject, ObjectStatus
@@ -46,9 +47,10 @@ EXIT_STATUS = {ExitKind.RESTITUTION: ObjectStatus.RESTITUTED, ExitKind.RETURN_TO
 # ---------------------------------------------------------------- helpers
 
 def _agency(user, role=Role.CONTRIBUTOR) -> Agency:
-    if user is None or not getattr(user, "is_authenticated", False) or user.agency is None or not user.has_role(role):
+    agency = agency_of(user)
+    if agency is None or not user.has_role(role):
         raise PermissionError(_("Your role may not do this."))
-    return user.agency
+    return agency
 
 
 def parse_moment(value, field_name: str, errors: dict, *, required: bool = True) -> datetime | None:
@@ -171,16 +173,17 @@ def _try_status(user, obj, to_status, note):
     register.change_status(user, obj, to_status, note)
 
 
-def _resolve_location(user, value, field_name, errors) -> Location | None:
+def _resolve_location(user, value, field_name, errors, unknown=None) -> Location | None:
     """A location the user may see (its own agency's); others do not exist for the user."""
     if isinstance(value, Location):
         value = value.pk
     if value in (None, ""):
         errors.setdefault(field_name, []).append(_("Required."))
         return None
-    loc = Location.objects.select_related("facility").filter(pk=int(value) if str(value).isdigit() else 0).first()
+    loc = Location.objects.restrict(user).select_related("facility").filter(
+        pk=int(value) if str(value).isdigit() else 0).first()
     if loc is None:
-        errors.setdefault(field_name, []).append(_("Unknown location."))
+        errors.setdefault(field_name, []).append(unknown or _("Unknown location."))
     return loc
 
 
@@ -247,15 +250,18 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
         errors.setdefault("reason", []).append(_("Unknown reason."))
     holding = Holding.objects.filter(object=obj).first()
     if corrects is None and holding is not None and holding.in_custody:
+        # Name the entry only to whoever may see it (the custodian): others learn nothing of it.
+        mine = Holding.objects.permits(user, "view", holding)
         errors.setdefault("object", []).append(
-            _("This object is already in custody (entry %(n)s).") % {"n": holding.entry.entry_number})
+            _("This object is already in custody (entry %(n)s).") % {"n": holding.entry.entry_number} if mine
+            else _("This object is already in another agency's custody."))
     if corrects is not None and corrects.agency_id != agency.pk:
         raise PermissionError(_("An entry is corrected by the agency that recorded it."))
     seizure = data.get("seizure")
     if seizure is not None and not hasattr(seizure, "pk"):
         from turath.cases.models import Seizure
 
-        seizure = Seizure.objects.filter(pk=seizure).first()
+        seizure = Seizure.objects.restrict(user).filter(pk=int(seizure) if str(seizure).isdigit() else 0).first()
     if seizure is None and hasattr(obj, "seizure_item"):
         seizure = obj.seizure_item.seizure
     _raise(errors)
@@ -268,7 +274,9 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
         _rebuild_holding(obj)
         audit.record("custody_entry", entry, after={"object": obj.record_number, "location": str(location),
                                                     "at": at, "corrects": getattr(corrects, "pk", None)})
-        _try_status(user, obj, ObjectStatus.IN_CUSTODY, _("Object entry %(n)s") % {"n": entry.entry_number})
+        # The register's history is read by everyone who sees the record: it does not name the entry,
+        # which only the custodian sees.
+        _try_status(user, obj, ObjectStatus.IN_CUSTODY, _("Object entry into custody"))
     return entry
 
 
@@ -282,11 +290,11 @@ def move_object(user, obj: CulturalObject, data: dict, *, corrects: Movement | N
     errors: dict = {}
     at = parse_moment(data.get("at"), "at", errors)
     _not_before(at, holding.since, "at", errors, _("the last recorded custody event"))
-    target = _resolve_location(user, data.get("to_location"), "to_location", errors)
-    if target is not None and target.facility.agency_id != holding.custodian_id:
-        # The location exists but is another agency's: say why without describing it.
-        errors.setdefault("to_location", []).append(
-            _("This location belongs to another agency: a transfer of custody must be completed first."))
+    # Another agency's location does not exist for the user: the message explains without saying
+    # whether it exists.
+    target = _resolve_location(user, data.get("to_location"), "to_location", errors, _(
+        "Unknown location: a move stays within your agency's facilities; moving elsewhere takes a completed "
+        "transfer of custody first."))
     for key, limit in (("moved_by", 200), ("reason", 300), ("authorised_by", 200)):
         _text(data, key, limit, True, errors)
     _raise(errors)
@@ -518,7 +526,7 @@ def chain(user, obj: CulturalObject) -> list[ChainItem]:
 
 
 def holdings_by_facility(agency: Agency) -> list[tuple[str, int]]:
-    counts = Counter(Holding.objects.filter(custodian=agency, exited__isnull=True).values_list(
+    counts = Counter(Holding.objects.restrict(agency_reader(agency)).filter(exited__isnull=True).values_list(
         "location__facility__name", flat=True))
     return sorted(((name or _("(location unknown)"), n) for name, n in counts.items()), key=lambda kv: kv[0])
 
@@ -526,9 +534,10 @@ def holdings_by_facility(agency: Agency) -> list[tuple[str, int]]:
 def overdue_checks(agency: Agency, today=None) -> list[dict]:
     """Objects in the agency's custody whose latest condition check has a due date that has passed."""
     today = today or timezone.localdate()
+    reader = agency_reader(agency)
     out = []
-    for holding in Holding.objects.filter(custodian=agency, exited__isnull=True).select_related("object", "location"):
-        latest = (ConditionCheck.objects.filter(object=holding.object, corrections__isnull=True)
+    for holding in Holding.objects.restrict(reader).filter(exited__isnull=True).select_related("object", "location"):
+        latest = (ConditionCheck.objects.restrict(reader).filter(object=holding.object, corrections__isnull=True)
                   .order_by("-at", "-id").first())
         if latest and latest.next_check_due and latest.next_check_due < today:
             out.append({"object": holding.object, "due": latest.next_check_due, "grade": latest.grade,
@@ -569,6 +578,7 @@ def entries_for(user):
 
 
 def transfers_for(user):
-    ag = getattr(user, "agency_id", None)
-    return CustodyTransfer.objects.filter(Q(agency_id=ag) | Q(to_agency_id=ag)).select_related(
+    agency = agency_of(user)
+    ag = agency.pk if agency else None
+    return CustodyTransfer.objects.restrict(user).filter(Q(agency_id=ag) | Q(to_agency_id=ag)).select_related(
         "object", "agency", "to_agency").prefetch_related("acknowledgements")

@@ -179,7 +179,9 @@ def label(request, pk):
 def object_custody(request, record_number):
     obj = _visible_object(request.user, record_number)
     items = services.chain(request.user, obj)
-    holding = Holding.objects.filter(object=obj).select_related("location__facility", "entry", "custodian").first()
+    # Where the object is now is the custodian's to know (a former custodian sees its own history only).
+    holding = Holding.objects.restrict(request.user).filter(object=obj).select_related(
+        "location__facility", "entry", "custodian").first()
     ours = holding is not None and holding.custodian_id == request.user.agency_id
     if not items and not ours:
         raise Http404  # no custody history this user may see

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry import Point, mapping, shape
 
+from turath.core.permissions import agency_of, sees_everything
+
 KM_PER_DEG_LAT = 110.574
 KM_PER_DEG_LON_EQUATOR = 111.320
 GENERALISED_STEP = 0.1  # degrees: what the public sees of a sensitive site's position
@@ -134,11 +136,12 @@ def may_see_exact(user, place) -> bool:
     """Exact coordinates of a sensitive site: its owning agency's staff, the secretariat's administrators."""
     if not place.sensitive:
         return True
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+    agency = agency_of(user)
+    if agency is None and not sees_everything(user):
         return False
-    if user.is_superuser or getattr(user, "is_secretariat_admin", False):
+    if sees_everything(user) or getattr(user, "is_secretariat_admin", False):
         return True
-    return user.agency_id is not None and user.agency_id == place.owning_agency_id
+    return agency.pk == place.owning_agency_id
 
 
 def generalise(value: float | None) -> float | None:

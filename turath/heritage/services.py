@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy
 from turath.core import audit
 from turath.core.countries import country_name, is_country
 from turath.core.models import AgencyKind, Role
-from turath.core.permissions import Sharing, can_add
+from turath.core.permissions import Sharing, agency_of, can_add
 from turath.register.services import RecordInvalid, TransitionNotAllowed
 
 from . import geo
@@ -228,10 +228,7 @@ LATER_THAN_DRAFT = [S.SUBMITTED, S.EVALUATION, S.INFORMATION_REQUESTED, S.RECOMM
                     S.DEFERRED, S.NOT_INSCRIBED]
 
 
-def _active_agency(user):
-    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
-        return None
-    return user.agency
+_active_agency = agency_of  # the user's agency is worked out in one place (core.permissions)
 
 
 def is_secretariat(user) -> bool:

@@ -103,7 +103,7 @@ class DecisionView(APIView):
 
     @extend_schema(request=DecisionRequest, responses=OpenApiTypes.OBJECT, summary="Record the officer's decision")
     def post(self, request, uid):
-        check = MatchCheck.objects.filter(uid=uid, agency_id=request.user.agency_id).first()
+        check = MatchCheck.objects.restrict(request.user).filter(uid=uid).first()
         if check is None:
             raise NotFound()
         body = DecisionRequest(data=request.data)

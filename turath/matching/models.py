@@ -4,9 +4,11 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from turath.core.models import Agency
+from turath.core.models import Agency, Role
+from turath.core.permissions import CHANGE, NOTHING, VIEW, RestrictedQuerySet, agency_of, own_agency_q
 from turath.register.models import CulturalObject
 from turath.vocabulary.models import Concept
 
@@ -75,5 +77,21 @@ class MatchCheck(models.Model):
     subject = models.ForeignKey(CulturalObject, null=True, blank=True, on_delete=models.SET_NULL,
                                 related_name="+")
 
+    objects = RestrictedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at"]
+
+    @classmethod
+    def permission_q(cls, user, action: str) -> Q:
+        """A check (what was asked, what came back) belongs to the agency that made it; the officer
+        who made it, or an editor of that agency, decides."""
+        if action == VIEW:
+            return own_agency_q(user, "agency")
+        if action == CHANGE:
+            agency = agency_of(user)
+            if agency is None:
+                return NOTHING
+            mine = Q(agency_id=agency.pk, by_id=user.pk)
+            return mine | Q(agency_id=agency.pk) if user.has_role(Role.EDITOR) else mine
+        raise ValueError(f"unknown action {action!r}")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
-from turath.core.models import Role
+from turath.core.permissions import agency_of
 from turath.register.images import ImageRejected, check_image, engine_ready
 from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
@@ -82,7 +82,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
                  *, top: int = 10, lang: str = "en", subject: str = "") -> CheckOutcome:
     """Run one check. `photos` are (name, bytes) pairs straight from the upload; `subject` is the
     record number of the object being checked when it has one (e.g. a seized item)."""
-    if user is None or not user.is_authenticated or user.agency_id is None:
+    if agency_of(user) is None:
         raise PermissionError(_("Only signed-in agency staff can check objects."))
     subject_obj = None
     if subject:
@@ -153,7 +153,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
 def record_decision(user, check: MatchCheck, decision: str, record_number: str = "", note: str = "") -> MatchCheck:
     """The officer's verdict on a candidate. "Same object" alerts the owning agency (via the audit
     trail and, where the cases app is installed, its alert inbox)."""
-    if check.by_id != user.pk and not (check.agency_id == user.agency_id and user.has_role(Role.EDITOR)):
+    if not MatchCheck.objects.permits(user, "change", check):
         raise PermissionError(_("Only the officer who made the check, or an editor of the agency, decides."))
     if decision not in Decision.values:
         raise CheckRefused(_("Unknown decision «%(d)s».") % {"d": decision})

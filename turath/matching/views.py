@@ -46,7 +46,7 @@ def check(request):
 @login_required
 @require_POST
 def decide(request, uid):
-    check_row = get_object_or_404(MatchCheck, uid=uid, agency_id=request.user.agency_id)
+    check_row = get_object_or_404(MatchCheck.objects.restrict(request.user), uid=uid)
     form = DecisionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a decision."))
