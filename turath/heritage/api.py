@@ -12,6 +12,8 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from turath.core.api_schema import JsonPage
+
 from . import geo, risk, services
 from .models import HeritageList, HeritagePlace, IncidentKind, Nomination
 from .views import filtered_places
@@ -78,7 +80,7 @@ class PlaceViewSet(viewsets.ViewSet):
         return qs.order_by("pk").prefetch_related("states", "danger_listings", "inscriptions__heritage_list",
                                                   "inscriptions__criteria")
 
-    @extend_schema(responses=inline_serializer("PlaceList", {"results": serializers.ListField()}))
+    @extend_schema(responses={200: JsonPage})
     def list(self, request):
         from turath.core.api import Pagination
 
