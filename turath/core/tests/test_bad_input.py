@@ -216,3 +216,22 @@ def test_object_form_refuses_a_description_too_long_or_with_nul(client, users):
         assert r.status_code == 200
         assert "description" in r.context["form"].errors
     assert not CulturalObject.objects.exists()
+
+
+@pytest.mark.parametrize("body,field", [({"action": "request_information", "question": {"q": "?"}}, "question"),
+                                        ({"action": "provide_information", "answer": ["a"]}, "answer"),
+                                        ({"action": "decide", "decision": "inscribe", "code": "x\x00", "text": "t"},
+                                         "code"),
+                                        ({"action": "recommend", "recommendation": "x" * 301}, "recommendation"),
+                                        ({"action": ["submit"]}, "action")])
+def test_nomination_transition_text_refused(users, actor, body, field):
+    import datetime
+
+    from turath.heritage import services as heritage
+    from turath.heritage.tests.factories import organization_list, place
+
+    ms = users["eg_ministry_contributor"]
+    with actor(ms):
+        n = heritage.create_preliminary_entry(ms, place(ms), organization_list(), today=datetime.date(2026, 1, 10))
+    out = problem(api(ms).post(f"/api/v1/heritage/nominations/{n.pk}/transition/", body, format="json"), 400)
+    assert list(out["errors"]) == [field], out
