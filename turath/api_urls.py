@@ -59,6 +59,6 @@ urlpatterns = [
     path("", include("turath.matching.api")),
     path("", include(cases_router.urls)),
     path("", include(custody_router.urls)),
-    # Last: anything else under /api/v1/ is an unknown endpoint.
-    re_path(r"^(?P<rest>.*)$", api_not_found, name="api-not-found"),
+    # Last: anything else under /api/v1/ is an unknown endpoint (also paths with a newline in them).
+    re_path(r"^(?P<rest>[\s\S]*)$", api_not_found, name="api-not-found"),
 ]

@@ -8,13 +8,15 @@ a broken seizure batch → 400 with the report by row.
 
 import contextlib
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
 from turath.core.api import Conflict
-from turath.core.api_schema import json_viewset
+from turath.core.api_schema import ARRAY, json_viewset
+from turath.core.parsing import id_or_404, parse_int, parse_number
 from turath.register.models import CulturalObject
 
 from . import services
@@ -36,9 +38,16 @@ def domain_errors():
 
 
 def _version(request):
+    """The version the client edited (body or If-Match), a whole number or None; anything else is a 400."""
     value = request.data.get("version") if hasattr(request.data, "get") else None
     header = request.headers.get("If-Match", "").strip('W/"')
-    return value if value not in (None, "") else (header or None)
+    for name, given in (("version", value), ("If-Match", header)):
+        if given not in (None, ""):
+            number = parse_int(given, min_value=0)
+            if number is None:
+                raise exceptions.ValidationError({name: ["A whole number is required."]})
+            return number
+    return None
 
 
 def _objects(case, user):
@@ -118,6 +127,7 @@ class CaseViewSet(viewsets.ViewSet):
     def retrieve(self, request, pk=None):
         return Response(type(self).to_json(self.get_case(pk), request.user))
 
+    @extend_schema(responses={200: ARRAY, 201: ARRAY})
     @action(detail=True, methods=["get", "post"])
     def journal(self, request, pk=None):
         case = self.get_case(pk)
@@ -137,6 +147,7 @@ class CaseViewSet(viewsets.ViewSet):
                                    request.data.get("due_date") or None, expected_version=_version(request))
         return Response(type(self).to_json(case, request.user))
 
+    @extend_schema(responses={200: ARRAY})
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
         case = self.get_case(pk)
@@ -223,14 +234,17 @@ class SeizureViewSet(CaseViewSet):
     def matches(self, request, pk=None):
         """Link a candidate: {"line": 3, "candidate": "<record number>", "score": 0.8, "source": "engine"}."""
         seizure = self.get_case(pk)
-        item = SeizureItem.objects.restrict(request.user).filter(seizure=seizure, line=request.data.get("line") or 0
-                                                                 ).first()
+        item = SeizureItem.objects.restrict(request.user).filter(
+            seizure=seizure, line=parse_int(request.data.get("line")) or 0).first()
         candidate = CulturalObject.objects.restrict(request.user).filter(
             record_number=str(request.data.get("candidate") or "")).first()
         if item is None or candidate is None:
             raise exceptions.ValidationError({"candidate": ["Unknown item or record."]})
+        score = parse_number(request.data.get("score") or 0)
+        if score is None:
+            raise exceptions.ValidationError({"score": ["A finite number."]})
         with domain_errors():
-            match = services.link_candidate(request.user, item, candidate, score=float(request.data.get("score") or 0),
+            match = services.link_candidate(request.user, item, candidate, score=score,
                                             source=request.data.get("source") or "manual",
                                             note=str(request.data.get("note") or ""))
         return Response({"id": match.pk, "candidate": candidate.record_number, "score": match.score,
@@ -293,14 +307,14 @@ class AlertViewSet(viewsets.ViewSet):
         return paginator.get_paginated_response([alert_json(a, self._lang(request), request.user) for a in page])
 
     def retrieve(self, request, pk=None):
-        alert = services.inbox(request.user).filter(pk=pk).first()
+        alert = services.inbox(request.user).filter(pk=id_or_404(pk)).first()
         if alert is None:
             raise exceptions.NotFound()
         return Response(alert_json(alert, self._lang(request), request.user))
 
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        alert = services.inbox(request.user).filter(pk=pk).first()
+        alert = services.inbox(request.user).filter(pk=id_or_404(pk)).first()
         if alert is None:
             raise exceptions.NotFound()
         alert = services.mark_read(request.user, alert, read=request.data.get("read", True) not in (False, "0", "false"))

@@ -3,6 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from turath.core.forms import TextLimits
 from turath.core.permissions import Sharing
 
 from .models import Attachment, JournalEntry, LegalBasis, ReportKind, RestitutionStep
@@ -11,7 +12,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 WIDE_SHARING = [(k, v) for k, v in Sharing.choices if k != Sharing.AGENCY]
 
 
-class ServiceErrorsMixin:
+class ServiceErrorsMixin(TextLimits):
     def add_service_errors(self, errors: dict):
         for key, messages in errors.items():
             for message in messages:
@@ -122,7 +123,7 @@ class AssignForm(ServiceErrorsMixin, forms.Form):
 BATCH_ROWS = 10
 
 
-class BatchForm(forms.Form):
+class BatchForm(TextLimits, forms.Form):
     """Batch entry of seized items: one row per item, each with type, material, count, description, photo."""
 
     accept_valid = forms.BooleanField(label=_("create the valid rows and list the others"), required=False)

@@ -27,6 +27,7 @@ from turath.core import audit
 from turath.core.countries import is_country
 from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, Role, User
 from turath.core.multilingual import show
+from turath.core.parsing import LONG_TEXT, is_id, parse_id, text_problem
 from turath.core.permissions import WORK, Sharing, agency_of, agency_reader, can_add, permits
 from turath.core.userfiles import SNIFF_BYTES, sniff
 from turath.register import services as register
@@ -96,9 +97,13 @@ def not_before(value, floor, field_name: str, errors: dict, what: str):
             _("The date is before %(what)s (%(date)s).") % {"what": what, "date": f.isoformat()})
 
 
-def _text(data: dict, key: str, limit: int | None = None) -> str:
-    value = str(data.get(key) or "").strip()
-    return value[:limit] if limit else value
+def _text(data: dict, key: str, limit: int = LONG_TEXT) -> str:
+    """A text field of the client's data: refused (not cut or coerced) when it is not text, holds NUL or
+    is longer than `limit`."""
+    problem = text_problem(data.get(key), max_length=limit)
+    if problem:
+        raise RecordInvalid({key: [problem]})
+    return str(data.get(key) or "").strip()
 
 
 def _sharing(value, errors, field_name="publish_sharing"):
@@ -170,8 +175,8 @@ def _objects_for(user, refs) -> list[CulturalObject]:
         else:
             ref = str(ref).strip()
             q = Q(record_number=ref)
-            if ref.isdigit():
-                q |= Q(pk=int(ref))
+            if is_id(ref):
+                q |= Q(pk=parse_id(ref))
             elif len(ref) == 36:
                 q |= Q(uid=ref)
             obj = visible.filter(q).first()
@@ -628,9 +633,10 @@ def _photo_bytes(photo) -> tuple[str, bytes] | None:
 
 def _row_record(seizure: Seizure, line: int, row: dict, lang: str) -> dict:
     """The Object ID light record of one seized item."""
-    description = str(row.get("description") or "").strip()
+    # Not text (a list, an object) is passed on as it is, for validate_record to refuse by name.
+    description, title = (v.strip() if isinstance(v, str) else v for v in (row.get("description") or "",
+                                                                           row.get("title") or ""))
     count = row.get("count") if row.get("count") not in (None, "") else 1
-    title = str(row.get("title") or "").strip()
     if not title and not description:
         description = _("Item %(line)s of seizure %(n)s (%(count)s pieces)") % {
             "line": line, "n": seizure.number, "count": count}
@@ -808,7 +814,7 @@ def open_restitution(user, data: dict, *, objects=()) -> RestitutionCase:
         errors.setdefault("requesting_country", []).append(_("Not an ISO 3166 country code."))
     holding = data.get("holding_agency") or agency
     if not isinstance(holding, Agency):
-        holding = Agency.objects.filter(Q(code=str(holding)) | Q(pk=int(holding) if str(holding).isdigit() else 0)).first()
+        holding = Agency.objects.filter(Q(code=str(holding)) | Q(pk=parse_id(str(holding)) or 0)).first()
         if holding is None:
             errors.setdefault("holding_agency", []).append(_("Unknown agency."))
     if holding is not None and agency.pk != holding.pk and agency.country != country:
@@ -873,7 +879,8 @@ def add_step(user, case: RestitutionCase, *, kind: str, on_date, text: str) -> R
         errors.setdefault("kind", []).append(_("Unknown kind of step."))
     day = parse_day(on_date, "on_date", errors, required=True)
     not_before(day, case.opened_on, "on_date", errors, _("the request"))
-    if not str(text or "").strip():
+    text = _text({"text": text}, "text")
+    if not text:
         errors.setdefault("text", []).append(_("Required."))
     if errors:
         raise RecordInvalid(errors)
@@ -949,7 +956,8 @@ def add_journal_entry(user, case, text: str, *, on_date=None, kind: str = Journa
         raise PermissionError(_("Only the agencies working on this case add notes."))
     errors: dict = {}
     day = parse_day(on_date or _today(), "on_date", errors)
-    if not str(text or "").strip():
+    text = _text({"text": text}, "text")
+    if not text:
         errors.setdefault("text", []).append(_("Required."))
     if kind not in JournalEntry.Kind.values:
         errors.setdefault("kind", []).append(_("Unknown kind of note."))
@@ -1017,7 +1025,7 @@ def assign(user, case, officer, due_date=None, *, expected_version=None):
         _check_version(locked, expected_version)
         errors: dict = {}
         if officer is not None and not isinstance(officer, User):
-            officer = User.objects.filter(Q(username=str(officer)) | Q(pk=int(officer) if str(officer).isdigit() else 0)
+            officer = User.objects.filter(Q(username=str(officer)) | Q(pk=parse_id(str(officer)) or 0)
                                           ).first()
             if officer is None:
                 errors.setdefault("assigned_to", []).append(_("Unknown officer."))

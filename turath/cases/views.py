@@ -357,6 +357,8 @@ def journal_add(request, kind, pk):
             messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
         except PermissionError as exc:
             messages.error(request, str(exc))
+    elif form.data.get("text"):  # a note too long: say so (the limit), not "write it"
+        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     else:
         messages.error(request, _("Write the note first."))
     return _back(kind, pk)

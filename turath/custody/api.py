@@ -13,6 +13,7 @@ from rest_framework.routers import SimpleRouter
 from turath.cases.api import domain_errors
 from turath.core.api_schema import json_viewset
 from turath.core.models import Agency
+from turath.core.parsing import id_or_404
 from turath.register.models import CulturalObject
 
 from . import services
@@ -24,13 +25,13 @@ def facility_json(f):
             "locations": [{"id": loc.pk, "code": loc.code, "name": loc.name} for loc in f.locations.all()]}
 
 
-@json_viewset("facilities")
+@json_viewset("facilities", paged=False)
 class FacilityViewSet(viewsets.ViewSet):
     queryset = StorageFacility.objects.none()  # only tells the OpenAPI generator the id's type
     permission_classes = [permissions.IsAuthenticated]
 
     def _get(self, pk):
-        f = StorageFacility.objects.restrict(self.request.user).filter(pk=pk).first()
+        f = StorageFacility.objects.restrict(self.request.user).filter(pk=id_or_404(pk)).first()
         if f is None:
             raise exceptions.NotFound()
         return f
@@ -65,7 +66,7 @@ def chain_json(user, obj):
                       for i in services.chain(user, obj)]}
 
 
-@json_viewset("custody")
+@json_viewset("custody", paged=False)
 class CustodyViewSet(viewsets.ViewSet):
     """/custody/<record number>/: the chain; POST entry, move, condition, transfer, exit."""
 

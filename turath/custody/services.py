@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.models import Agency, Role
+from turath.core.parsing import LONG_TEXT, parse_id, text_problem
 from turath.core.permissions import agency_of, agency_reader
 from turath.register import services as register
 from turath.register.images import ImageRejected, check_image
@@ -96,7 +97,10 @@ def _raise(errors):
         raise RecordInvalid(errors)
 
 
-def _text(data, key, limit=None, required=False, errors=None):
+def _text(data, key, limit=LONG_TEXT, required=False, errors=None):
+    problem = text_problem(data.get(key), max_length=limit)
+    if problem:
+        raise RecordInvalid({key: [problem]})
     value = str(data.get(key) or "").strip()
     if required and not value and errors is not None:
         errors.setdefault(key, []).append(_("Required."))
@@ -180,8 +184,7 @@ def _resolve_location(user, value, field_name, errors, unknown=None) -> Location
     if value in (None, ""):
         errors.setdefault(field_name, []).append(_("Required."))
         return None
-    loc = Location.objects.restrict(user).select_related("facility").filter(
-        pk=int(value) if str(value).isdigit() else 0).first()
+    loc = Location.objects.restrict(user).select_related("facility").filter(pk=parse_id(str(value)) or 0).first()
     if loc is None:
         errors.setdefault(field_name, []).append(unknown or _("Unknown location."))
     return loc

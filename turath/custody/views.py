@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from turath.core.forms import TextLimits
 from turath.core.models import Agency
 from turath.register.models import CulturalObject
 from turath.register.services import EditConflict, RecordInvalid, TransitionNotAllowed
@@ -23,13 +24,13 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
 DOMAIN_ERRORS = (TransitionNotAllowed, EditConflict, PermissionError)
 
 
-class FacilityForm(forms.Form):
+class FacilityForm(TextLimits, forms.Form):
     code = forms.SlugField(label=gettext_lazy("code"), max_length=40)
     name = forms.CharField(label=gettext_lazy("name"), max_length=200)
     address = forms.CharField(label=gettext_lazy("address"), max_length=300, required=False)
 
 
-class LocationForm(forms.Form):
+class LocationForm(TextLimits, forms.Form):
     code = forms.CharField(label=gettext_lazy("code (building/room/shelf)"), max_length=120)
     name = forms.CharField(label=gettext_lazy("description"), max_length=200, required=False)
 
@@ -39,7 +40,7 @@ def _location_field(user):
         (loc.pk, str(loc)) for loc in services.locations_for(user)])
 
 
-class EntryForm(forms.Form):
+class EntryForm(TextLimits, forms.Form):
     object = forms.CharField(label=gettext_lazy("object (record number)"))
     at = forms.CharField(label=gettext_lazy("date and time"), widget=DATETIME)
     reason = forms.ChoiceField(label=gettext_lazy("reason"), choices=ObjectEntry.Reason.choices)
@@ -51,7 +52,7 @@ class EntryForm(forms.Form):
         self.fields["location"] = _location_field(user)
 
 
-class MoveForm(forms.Form):
+class MoveForm(TextLimits, forms.Form):
     at = forms.CharField(label=gettext_lazy("date and time"), widget=DATETIME)
     moved_by = forms.CharField(label=gettext_lazy("moved by"))
     reason = forms.CharField(label=gettext_lazy("reason"))
@@ -63,7 +64,7 @@ class MoveForm(forms.Form):
         self.fields["to_location"].label = gettext_lazy("to")
 
 
-class ConditionForm(forms.Form):
+class ConditionForm(TextLimits, forms.Form):
     at = forms.CharField(label=gettext_lazy("date and time"), widget=DATETIME)
     grade = forms.ChoiceField(label=gettext_lazy("condition"), choices=ConditionGrade.choices)
     checked_by = forms.CharField(label=gettext_lazy("checked by"))
@@ -73,7 +74,7 @@ class ConditionForm(forms.Form):
     photos = forms.FileField(label=gettext_lazy("photos"), required=False)
 
 
-class ExitForm(forms.Form):
+class ExitForm(TextLimits, forms.Form):
     at = forms.CharField(label=gettext_lazy("date and time"), widget=DATETIME)
     kind = forms.ChoiceField(label=gettext_lazy("kind of exit"), choices=ExitKind.choices)
     recipient = forms.CharField(label=gettext_lazy("recipient"))
@@ -81,7 +82,7 @@ class ExitForm(forms.Form):
     reference = forms.CharField(label=gettext_lazy("reference (decision, agreement)"), required=False)
 
 
-class TransferForm(forms.Form):
+class TransferForm(TextLimits, forms.Form):
     to_agency = forms.ChoiceField(label=gettext_lazy("receiving agency"))
     reason = forms.CharField(label=gettext_lazy("reason"))
 

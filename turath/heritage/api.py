@@ -12,6 +12,9 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
+from turath.core.api_schema import JsonPage
+from turath.core.parsing import LONG_TEXT, SHORT_TEXT
+
 from . import geo, risk, services
 from .models import HeritageList, HeritagePlace, IncidentKind, Nomination
 from .views import filtered_places
@@ -30,7 +33,7 @@ class AreaQuerySerializer(serializers.Serializer):
 class IncidentCreateSerializer(AreaQuerySerializer):
     kind = serializers.ChoiceField(choices=IncidentKind.choices)
     title = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True, default="")
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=LONG_TEXT)
     occurred_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
@@ -52,13 +55,13 @@ NOMINATION = inline_serializer("Nomination", NOMINATION_FIELDS)
 
 
 class TransitionSerializer(serializers.Serializer):
-    action = serializers.CharField()
-    question = serializers.CharField(required=False)
-    answer = serializers.CharField(required=False)
-    recommendation = serializers.CharField(required=False)
-    decision = serializers.CharField(required=False)
-    code = serializers.CharField(required=False)
-    text = serializers.CharField(required=False)
+    action = serializers.CharField(max_length=SHORT_TEXT)
+    question = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    answer = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    recommendation = serializers.CharField(required=False, allow_blank=True, max_length=SHORT_TEXT)
+    decision = serializers.CharField(required=False, allow_blank=True, max_length=SHORT_TEXT)
+    code = serializers.CharField(required=False, allow_blank=True, max_length=SHORT_TEXT)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[ID]))
@@ -78,7 +81,7 @@ class PlaceViewSet(viewsets.ViewSet):
         return qs.order_by("pk").prefetch_related("states", "danger_listings", "inscriptions__heritage_list",
                                                   "inscriptions__criteria")
 
-    @extend_schema(responses=inline_serializer("PlaceList", {"results": serializers.ListField()}))
+    @extend_schema(responses={200: JsonPage})
     def list(self, request):
         from turath.core.api import Pagination
 
@@ -146,7 +149,10 @@ class NominationViewSet(viewsets.ViewSet):
     def transition(self, request, pk=None):
         """Take one step: {"action": "submit"} (plus question/answer/recommendation/decision/code/text)."""
         n = Nomination.objects.get_visible_or_404(request.user, pk=pk)
-        name, body = request.data.get("action", ""), request.data
+        params = TransitionSerializer(data=request.data)  # text, not objects or NUL, within its limits
+        params.is_valid(raise_exception=True)
+        body = params.validated_data
+        name = body["action"]
         try:
             if name == "request_information":
                 services.request_information(request.user, n, body.get("question", ""))

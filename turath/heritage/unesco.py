@@ -32,6 +32,7 @@ from django.db import transaction
 
 from turath.core import audit
 from turath.core.countries import is_country
+from turath.core.parsing import parse_int
 from turath.core.permissions import Sharing
 from turath.core.textnorm import search_text
 
@@ -263,7 +264,7 @@ def _clean_row(row: dict, criteria: dict, problems: list[Problem], *, has_id: bo
         problem("area_hectares", f"not an area: {row.get('area_hectares')!r}")
         area = None
     year = (row.get("date_inscribed") or "").strip()
-    if not (year.isdigit() and 1978 <= int(year) <= 2100):
+    if parse_int(year, min_value=1978, max_value=2100) is None:
         problem("date_inscribed", f"not a year: {year!r}")
     codes = [c.strip().upper() for c in (row.get("iso_code") or "").split(",") if c.strip()]
     bad = [c for c in codes if not is_country(c)]
@@ -319,7 +320,7 @@ def _clean_row(row: dict, criteria: dict, problems: list[Problem], *, has_id: bo
         "row": row.get("__row__", 0),
         "fields": fields,
         "states": codes,
-        "year": int(year),
+        "year": parse_int(year),
         "extension_years": secondary,
         "criteria": chosen,
         "danger": danger,

@@ -6,12 +6,14 @@ from django.utils import translation
 from drf_spectacular.utils import OpenApiTypes, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from turath.core.api import ObjectJSONParser
 from turath.core.multilingual import show
+from turath.core.parsing import parse_int
 
 from . import services
 from .models import Decision, MatchCheck
@@ -63,12 +65,12 @@ def _candidate(request, c: services.CheckedCandidate, lang: str) -> dict:
 
 class CheckView(APIView):
     permission_classes = [IsAuthenticated]
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, FormParser, ObjectJSONParser]
 
     @extend_schema(request={"multipart/form-data": CheckRequest}, responses=OpenApiTypes.OBJECT,
                    summary="Check an intercepted object against the register")
     def post(self, request):
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        length = parse_int(request.META.get("CONTENT_LENGTH") or "0") or 0
         if length > services.MAX_PHOTOS * settings.TURATH_MAX_UPLOAD_BYTES:
             return Response({"type": "about:blank", "title": "Payload Too Large", "status": 413,
                              "detail": "The photos are too large."}, status=413,

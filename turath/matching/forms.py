@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from turath.core.countries import country_choices
+from turath.core.forms import TextLimits
 
 from .models import Decision
 
@@ -20,7 +21,7 @@ class MultiplePhotoField(forms.FileField):
         return [super(MultiplePhotoField, self).clean(f, initial) for f in files]
 
 
-class CheckForm(forms.Form):
+class CheckForm(TextLimits, forms.Form):
     photos = MultiplePhotoField(label=_("Photos of the object"), required=False,
                                 help_text=_("Up to 6 photos; phone photos are fine."))
     words = forms.CharField(label=_("A few words"), required=False, max_length=2000,
@@ -44,7 +45,7 @@ class CheckForm(forms.Form):
                 if self.cleaned_data.get(k)}
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(TextLimits, forms.Form):
     decision = forms.ChoiceField(choices=Decision.choices)
     record_number = forms.CharField(required=False, max_length=64)
     note = forms.CharField(required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2, "dir": "auto"}))

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from turath.core import audit, csvsafe
+from turath.core.parsing import is_id, parse_id
 from turath.core.textnorm import search_text
 from turath.vocabulary import services as vocab
 from turath.vocabulary.models import Concept, ConceptLabel
@@ -59,8 +60,8 @@ def _resolve(values, scheme) -> set[int]:
     for v in values if isinstance(values, (list, tuple, set)) else [values]:
         if v in (None, ""):
             continue
-        if isinstance(v, int) or str(v).isdigit():
-            ids.add(int(v))
+        if is_id(v if isinstance(v, int) else str(v)):
+            ids.add(parse_id(v if isinstance(v, int) else str(v)))
         elif (c := vocab.resolve_concept(str(v), scheme)) is not None:
             ids.add(c.pk)
     return ids

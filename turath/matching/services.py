@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
+from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import agency_of
 from turath.register.images import ImageRejected, check_image, engine_ready
 from turath.register.models import CulturalObject
@@ -59,7 +60,7 @@ def _visibility(user):
     def allowed(key, group) -> bool:
         g = str(group)
         if g not in cache:
-            cache[g] = g.isdigit() and visible_qs.filter(pk=int(g)).exists()
+            cache[g] = is_id(g) and visible_qs.filter(pk=parse_id(g)).exists()
         return cache[g]
 
     return allowed
@@ -120,7 +121,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
     candidates = []
     if result is not None:
         by_pk = {str(o.pk): o for o in CulturalObject.objects.restrict(user, "view")
-                 .filter(pk__in=[int(c.group) for c in result.candidates if str(c.group).isdigit()])
+                 .filter(pk__in=[parse_id(str(c.group)) for c in result.candidates if is_id(str(c.group))])
                  .select_related("object_type", "owning_agency").prefetch_related("images")}
         for c in result.candidates:
             obj = by_pk.get(str(c.group))

@@ -13,6 +13,7 @@ from django.utils import translation
 
 from turath.core.countries import country_name, sort_key
 from turath.core.models import Agency
+from turath.core.parsing import is_id, parse_id
 from turath.vocabulary.models import Concept
 from turath.vocabulary.services import expand_with_narrower
 
@@ -25,8 +26,8 @@ MaterialLink = CulturalObject.materials.through
 
 def _concept_ids(values: list[str]) -> set[int]:
     """Concept ids from ids or URIs; a broader concept brings all its narrower ones."""
-    ids = {int(v) for v in values if v.isdigit()}
-    uris = [v for v in values if not v.isdigit()]
+    ids = {parse_id(v) for v in values if is_id(v)}
+    uris = [v for v in values if not is_id(v)]
     if uris:
         ids |= set(Concept.objects.filter(uri__in=uris).values_list("pk", flat=True))
     return expand_with_narrower(ids) if ids else set()
@@ -49,8 +50,8 @@ def resolve_filters(filters: dict[str, list[str]]) -> dict[str, list]:
         elif key == "status":
             out[key] = list(values)
         elif key == "owning_agency":
-            codes = [v for v in values if not v.isdigit()]
-            ids = {int(v) for v in values if v.isdigit()}
+            codes = [v for v in values if not is_id(v)]
+            ids = {parse_id(v) for v in values if is_id(v)}
             if codes:
                 ids |= set(Agency.objects.filter(code__in=codes).values_list("pk", flat=True))
             out[key] = sorted(ids)

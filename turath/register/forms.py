@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from turath.core import multilingual
 from turath.core.countries import country_choices
+from turath.core.forms import TextLimits
 from turath.core.models import Role
 from turath.core.permissions import Sharing
 from turath.vocabulary import services as vocab
@@ -68,7 +69,7 @@ class MultipleFileField(forms.FileField):
         return super().clean(data, initial)
 
 
-class ObjectForm(forms.Form):
+class ObjectForm(TextLimits, forms.Form):
     """Create (instance=None) or edit an object record."""
 
     record_number = forms.CharField(label=_("record number"), required=False, max_length=64,
@@ -282,7 +283,7 @@ class ObjectForm(forms.Form):
                 self.add_error(target, message if target else f"{field}: {message}")
 
 
-class StatusForm(forms.Form):
+class StatusForm(TextLimits, forms.Form):
     to_status = forms.ChoiceField(label=_("new status"))
     note = forms.CharField(label=_("note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -79,6 +79,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit, csvsafe
 from turath.core.context import acting_as
+from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import can_add
 from turath.vocabulary import services as vocab
 from turath.vocabulary.models import Concept, ConceptLabel
@@ -559,8 +560,8 @@ class ConceptCache:
         key = (scheme_key, str(value).strip())
         if key not in self.resolved:
             term = key[1]
-            if term.isdigit():
-                found = Concept.objects.filter(pk=int(term), scheme__key=scheme_key).first()
+            if is_id(term):
+                found = Concept.objects.filter(pk=parse_id(term), scheme__key=scheme_key).first()
             else:
                 found = vocab.resolve_concept(term, scheme_key)
             self.resolved[key] = found

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from turath.core import audit, multilingual
 from turath.core.countries import is_country
 from turath.core.models import Role
+from turath.core.parsing import LONG_TEXT, is_id, parse_id, text_problem
 from turath.core.permissions import Sharing, can_add
 from turath.vocabulary import services as vocab
 from turath.vocabulary.models import Concept
@@ -39,7 +40,7 @@ PLAIN_FIELDS = ("maker", "related_written_material", "place_of_origin", "place_o
 LIST_FIELDS = ("inventory_numbers", "cross_references")
 CONCEPT_FIELDS = {"object_type": vocab.OBJECT_TYPES, "period": vocab.PERIODS}
 CONCEPT_LIST_FIELDS = {"materials": vocab.MATERIALS, "techniques": vocab.TECHNIQUES}
-MAX_TEXT = 20_000
+MAX_TEXT = LONG_TEXT
 RECORD_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
 
 
@@ -88,8 +89,8 @@ def _concept(value, scheme_key, field, errors, suggestions):
         return None
     if isinstance(value, dict):
         value = value.get("uri") or value.get("id") or ""
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-        found = Concept.objects.filter(pk=int(value), scheme__key=scheme_key).first()
+    if is_id(value):
+        found = Concept.objects.filter(pk=parse_id(value), scheme__key=scheme_key).first()
     else:
         found = vocab.resolve_concept(str(value), scheme_key)
     if found is None:
@@ -109,14 +110,21 @@ def _text(value, lang, field, errors):
     if isinstance(value, str):
         value = multilingual.make(value.strip(), lang)
     elif isinstance(value, dict) and "text" in value:
-        value = multilingual.make(str(value.get("text") or "").strip(), value.get("lang") or lang,
-                                  value.get("tr") or value.get("translations") or {})
+        translations = value.get("tr") or value.get("translations") or {}
+        if (not isinstance(value.get("text") or "", str) or not isinstance(value.get("lang") or "", str)
+                or not isinstance(translations, dict)
+                or not all(isinstance(t, str) or (isinstance(t, dict) and isinstance(t.get("text") or "", str))
+                           for t in translations.values())):
+            errors.setdefault(field, []).append(_("Expected text."))
+            return {}
+        value = multilingual.make(str(value.get("text") or "").strip(), value.get("lang") or lang, translations)
     else:
         errors.setdefault(field, []).append(_("Expected text."))
         return {}
     for code, text in multilingual.texts(value):
-        if len(text) > MAX_TEXT:
-            errors.setdefault(field, []).append(_("Text is too long (at most %(n)d characters).") % {"n": MAX_TEXT})
+        problem = text_problem(text, max_length=MAX_TEXT)
+        if problem:
+            errors.setdefault(field, []).append(problem)
         if code and code not in multilingual.LANGS and not _LANG_CODE_RE.match(code):
             errors.setdefault(field, []).append(_("Unknown language code «%(c)s».") % {"c": code})
     return value
@@ -190,6 +198,8 @@ def _measurements(value, errors):
         if isinstance(item, str):
             said = _MEASUREMENTS.get(item) or _remember(_MEASUREMENTS, item, _measurement(item))
             note = ""
+        elif not isinstance(item, dict):
+            said, note = ("form",), ""
         else:
             said = _measurement(item)
             note = str(item.get("note", ""))[:200] if said[0] == "ok" else ""
@@ -254,6 +264,9 @@ def _inscriptions(value, lang, errors):
     for item in items:
         if isinstance(item, str):
             item = {"text": item}
+        if not isinstance(item, dict):
+            errors.setdefault("inscriptions", []).append(_("Each inscription is a text or an object."))
+            continue
         kind = item.get("kind") or Inscription.Kind.INSCRIPTION
         kind = inscription_kind_names().get(str(kind).strip().casefold(), kind)
         if kind not in _INSCRIPTION_KINDS:
@@ -273,7 +286,7 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
     errors: dict[str, list[str]] = {}
     suggestions = suggestions if suggestions is not None else {}
     partial = instance is not None
-    lang = (data.get("language") or data.get("lang") or getattr(user, "preferred_language", "") or "en")[:12]
+    lang = str(data.get("language") or data.get("lang") or getattr(user, "preferred_language", "") or "en")[:12]
     values: dict = {}
 
     if not partial or "record_number" in data:
@@ -308,11 +321,11 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
             errors.setdefault("title", []).append(_("Required: a title or a description (Object ID)."))
     for field in PLAIN_FIELDS:
         if not partial or field in data:
-            text = str(data.get(field) or "").strip()
             limit = _PLAIN_LIMITS[field]
-            if len(text) > limit:
-                errors.setdefault(field, []).append(_("At most %(n)d characters.") % {"n": limit})
-            values[field] = text[:limit]
+            problem = text_problem(data.get(field), max_length=limit)
+            if problem:
+                errors.setdefault(field, []).append(problem)
+            values[field] = "" if problem else str(data.get(field) or "").strip()
     for field in LIST_FIELDS:
         if not partial or field in data:
             values[field] = _split(data.get(field))[:50]
@@ -354,13 +367,13 @@ def validate_record(data: dict, *, user, instance: CulturalObject | None = None,
 
     if "sharing" in data or not partial:
         sharing = data.get("sharing") or Sharing.AGENCY
-        if sharing not in _SHARING_LEVELS:
+        if not isinstance(sharing, str) or sharing not in _SHARING_LEVELS:
             errors.setdefault("sharing", []).append(_("Unknown sharing level «%(s)s».") % {"s": sharing})
         values["sharing"] = sharing
 
     if not partial:
         status = data.get("status") or ObjectStatus.REGISTERED
-        if status not in INITIAL_STATUSES:
+        if not isinstance(status, str) or status not in INITIAL_STATUSES:
             errors.setdefault("status", []).append(
                 _("A new record starts as one of: %(s)s.") % {"s": ", ".join(INITIAL_STATUSES)})
         values["status"] = status

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from turath.core import audit
 from turath.core.countries import country_name
 from turath.core.models import Agency
+from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import Sharing, can_add
 from turath.vocabulary.models import Concept
 
@@ -53,7 +54,7 @@ def _lang() -> str:
 def _selected_labels(filters: dict[str, list[str]], lang: str) -> dict[tuple[str, str], str]:
     """Labels of chosen filter values (for chips, and for chosen values no longer counted)."""
     labels: dict[tuple[str, str], str] = {}
-    concept_ids = [int(v) for key in ("object_type", "material", "period") for v in filters.get(key, []) if v.isdigit()]
+    concept_ids = [parse_id(v) for key in ("object_type", "material", "period") for v in filters.get(key, []) if is_id(v)]
     concepts = {str(c.pk): c.label(lang) for c in Concept.objects.filter(pk__in=concept_ids)} if concept_ids else {}
     agency_codes = filters.get("owning_agency", [])
     agencies = {}

@@ -8,7 +8,6 @@ so the API accepts exactly what the web form, the importer and the command line 
 
 from django.urls import reverse
 from django.utils import translation
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -105,7 +104,7 @@ class ObjectBriefSerializer(serializers.Serializer):
     def get_period(self, obj):
         return _concept(obj.period, self.lang)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))  # null: a record without photographs
     def get_thumbnail(self, obj) -> str | None:
         image = obj.primary_image
         return image_urls(self.context["request"], obj, image)["thumb"] if image else None

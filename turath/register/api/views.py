@@ -16,14 +16,20 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import exceptions, serializers, status, viewsets
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from turath.core import audit
-from turath.core.api import AnyMediaRenderer, Conflict, PayloadTooLarge
+from turath.core.api import AnyMediaRenderer, Conflict, ObjectJSONParser, PayloadTooLarge
+from turath.core.parsing import parse_int
 from turath.core.permissions import Sharing
 
 from .. import services
@@ -51,6 +57,19 @@ PROBLEM = OpenApiResponse(description="application/problem+json")
 # Multipart framing and the caption on top of the file itself.
 UPLOAD_OVERHEAD = 64 * 1024
 _ETAG_RE = re.compile(r'^(?:W/)?"?(\d+)"?$')
+
+
+@extend_schema_serializer(many=False)  # already a page: not to be wrapped in the paginator's page again
+class ObjectPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = ObjectBriefSerializer(many=True)
+    ranked = serializers.BooleanField(help_text=(
+        "False when order=relevance fell back to newest first: the search finds more than "
+        "10,000 records, or its words are in more than 20,000 records you may see"))
+    facets = serializers.DictField(child=FacetValueSerializer(many=True), required=False,
+                                   help_text="With ?facets=1: counts per value of each facet")
 
 
 def _detail_queryset():
@@ -120,7 +139,7 @@ def _record_body(request) -> dict:
 
 
 class CulturalObjectViewSet(viewsets.GenericViewSet):
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [ObjectJSONParser, FormParser, MultiPartParser]
     # JSON only: record texts are data and must never be rendered as HTML (no browsable API).
     renderer_classes = [JSONRenderer]
     serializer_class = ObjectDetailSerializer
@@ -153,17 +172,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Search the register",
         parameters=[ObjectSearchParams],
-        responses={200: inline_serializer("ObjectPage", {
-            "count": serializers.IntegerField(),
-            "next": serializers.URLField(allow_null=True),
-            "previous": serializers.URLField(allow_null=True),
-            "results": ObjectBriefSerializer(many=True),
-            "ranked": serializers.BooleanField(help_text=(
-                "False when order=relevance fell back to newest first: the search finds more than "
-                "10,000 records, or its words are in more than 20,000 records you may see")),
-            "facets": serializers.DictField(child=FacetValueSerializer(many=True), required=False,
-                                            help_text="With ?facets=1: counts per value of each facet"),
-        }), 400: PROBLEM},
+        responses={200: ObjectPageSerializer, 400: PROBLEM},
     )
     def list(self, request):
         params = ObjectSearchParams(data=request.query_params)
@@ -276,7 +285,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
         limit = settings.TURATH_MAX_UPLOAD_BYTES
         too_large = PayloadTooLarge(f"Photographs are accepted up to {limit // (1024 * 1024)} MB.")
         try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+            declared = parse_int(request.META.get("CONTENT_LENGTH") or "0") or 0
         except ValueError:
             declared = 0
         if declared > limit + UPLOAD_OVERHEAD:
@@ -319,7 +328,9 @@ def object_routes():
     return [
         path("objects/", view({"get": "list", "post": "create"}), name="api-object-list"),
         re_path(r"^objects/(?P<ref>.+)/images/(?P<sha256>[0-9a-f]{64})/(?P<size>original|medium|thumb)$",
-                view({"get": "image_file"}, renderer_classes=[AnyMediaRenderer]), name="api-object-image-file"),
+                # Read-only: OPTIONS advertises no body it would parse; errors and OPTIONS answer JSON.
+                view({"get": "image_file"}, renderer_classes=[JSONRenderer, AnyMediaRenderer], parser_classes=[]),
+                name="api-object-image-file"),
         path("objects/<path:ref>/images/", view({"post": "upload_image"}), name="api-object-images"),
         path("objects/<path:ref>/status/", view({"get": "status_history", "post": "change_status"}),
              name="api-object-status"),
