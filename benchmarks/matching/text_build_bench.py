@@ -1,0 +1,90 @@
+"""Text side of index building: records/s through Engine.add_text, as `turath matching reindex` feeds
+it, one process per configuration (the model's thread count is fixed when it loads):
+
+- one-by-one: each record's gist embedded alone (as before), 1 thread;
+- batched: Embedder.prefetch() of 64 gists, then add_text (turath/matching/index.py, index_objects), 1 thread;
+- batched, 2 threads: the same on both cores.
+
+Records are built from the 90 trilingual objects of text_data.py as the register builds a record's
+texts (matching/index.py): the lexical document has every language, the gist read by the embedding has
+the three descriptions and a record number (so no two gists are equal).
+
+    nice -n 10 .venv/bin/python benchmarks/matching/text_build_bench.py [--records 256]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(HERE, "..", ".."))
+
+BATCH = 64
+
+
+def records(n: int) -> list[tuple[str, str, str]]:
+    from text_data import HELD_OUT, OBJECTS
+
+    objs = OBJECTS + HELD_OUT
+    out = []
+    for i in range(n):
+        o = objs[i % len(objs)]
+        number = f"EG-MOA-{i:06d}"
+        text = " \n".join((number, o[1], o[2], o[3]))
+        out.append((f"{i}:text", text, text))
+    return out
+
+
+def one(mode: str, n: int) -> dict:
+    from turath_engine.engine import Engine
+    from turath_engine.text import embedder
+
+    recs = records(n)
+    emb = embedder()
+    assert emb.available, emb.error
+    emb.passages(["warm up"])
+    with tempfile.TemporaryDirectory() as tmp:
+        eng = Engine.create(os.path.join(tmp, "ix"))
+        t = time.perf_counter()
+        for start in range(0, n, BATCH):
+            chunk = recs[start:start + BATCH]
+            if mode != "one-by-one":
+                emb.prefetch([gist for _, _, gist in chunk])
+            for key, text, gist in chunk:
+                eng.add_text(key, text, embed_text=gist)
+        eng.flush()
+        dt = time.perf_counter() - t
+        eng.close()
+    return {"mode": mode, "threads": int(os.environ.get("TURATH_EMBED_THREADS", "0")), "records": n,
+            "seconds": round(dt, 2), "records_per_s": round(n / dt, 1)}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--records", type=int, default=256)
+    ap.add_argument("--one", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.one:
+        print(json.dumps(one(a.one, a.records)))
+        return
+    results = []
+    for mode, threads in (("one-by-one", 1), ("batched", 1), ("batched", 2)):
+        env = {**os.environ, "TURATH_EMBED_THREADS": str(threads)}
+        out = subprocess.run([sys.executable, __file__, "--one", mode, "--records", str(a.records)],
+                             env=env, capture_output=True, text=True, check=True).stdout
+        results.append(json.loads(out.strip().splitlines()[-1]))
+        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    with open("/proc/loadavg") as fh:
+        load = fh.read().split()[:3]
+    print(json.dumps({"results": results, "loadavg_at_end": load}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
