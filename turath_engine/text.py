@@ -168,13 +168,18 @@ def expand_concepts(toks: list[str], hook: ConceptHook) -> dict[str, set[str]]:
 # «إبريق نحاسي», "aiguière en laiton" and "brass ewer" meet on concept tokens; name_tokens() gives
 # proper names a script-free consonant skeleton, so «هارون الرشيد» and "Harun al-Rashid" meet.
 
+# In a concept look-up the article goes even before a two-letter noun («الجص» is «جص»).
+_LOOKUP_ARTICLE = re.compile(r"^(?:وال|بال|كال|فال|لل|ال)(?=\w{2})")
+
+
 def concept_stem(tok: str) -> str:
     """A canonical form for looking words up among concept labels, applied to labels and text alike:
     stronger than _stem (adjectives and feminine forms fold onto their noun: «نحاسي» and «نحاس»,
     "wooden" and "wood", "gravée" and "gravé") because it only ever decides which concept a word names,
-    never which words a search finds."""
+    never which words a search finds. Where it merges two labels («زجاجة» bottle, «زجاج» glass) the
+    look-up prefers the word as written (ConceptExtractor)."""
     if _AR_CHARS.search(tok):
-        tok = ARTICLE.sub("", tok)
+        tok = _LOOKUP_ARTICLE.sub("", tok)
         for suffix, keep in (("يات", 3), ("يه", 2), ("ات", 3), ("ين", 3), ("ون", 3), ("ي", 2), ("ه", 2)):
             if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
                 return tok[:-len(suffix)]
@@ -187,8 +192,17 @@ def concept_stem(tok: str) -> str:
     return tok
 
 
+def _exact(tok: str) -> str:
+    return _LOOKUP_ARTICLE.sub("", tok) if _AR_CHARS.search(tok) else tok
+
+
+# French «or» (gold) is also the English conjunction: a word of the text only after «en» or «d'».
+_FRENCH_GOLD = re.compile(r"(?:\ben\s+|\bd['’]\s*)or\b", re.IGNORECASE)
+_LOOKUP_STOPWORDS = STOPWORDS - {"or"}
+
+
 def _concept_words(text: str) -> list[str]:
-    return [concept_stem(t) for t in normalize(text).split() if t not in STOPWORDS and not t.isdigit()]
+    return [t for t in normalize(text).split() if t not in _LOOKUP_STOPWORDS and not t.isdigit()]
 
 
 def _with_ancestors(concept: str, up: dict[str, set[str]]) -> set[str]:
@@ -205,8 +219,9 @@ class ConceptExtractor:
     """Labels (any language, one or several words) -> concept ids; finds them in a text.
 
     Built from (label, concept id) pairs, e.g. every preferred and alternative label of a SKOS
-    vocabulary. A phrase label matches its words in order («سبيكة نحاسية», "alliage cuivreux");
-    a text's word may also carry a one-letter Arabic proclitic («وبالذهب», «كخزف»)."""
+    vocabulary. A phrase label matches its words in order («سبيكة نحاسية», "alliage cuivreux"), as
+    written or through concept_stem(); a text's word may also carry a one-letter Arabic proclitic
+    («وبالذهب», «كخزف»)."""
 
     MAX_WORDS = 4
 
@@ -216,38 +231,51 @@ class ConceptExtractor:
         up: dict[str, set[str]] = {}
         for c, b in broader:
             up.setdefault(str(c), set()).add(str(b))
-        self.phrases: dict[tuple[str, ...], set[str]] = {}
+        exact: dict[tuple[str, ...], set[str]] = {}
+        stemmed: dict[tuple[str, ...], set[str]] = {}
         for label, concept in labels:
-            words = tuple(_concept_words(str(label)))
+            words = _concept_words(str(label))
             if words and len(words) <= self.MAX_WORDS:
-                self.phrases.setdefault(words, set()).update(_with_ancestors(str(concept), up))
-        self._firsts = {w[0] for w in self.phrases}
+                ids = _with_ancestors(str(concept), up)
+                exact.setdefault(tuple(_exact(w) for w in words), set()).update(ids)
+                stemmed.setdefault(tuple(concept_stem(w) for w in words), set()).update(ids)
+        # a stem that is itself a label names that label's concept only
+        self.exact = exact
+        self.stemmed = {k: exact.get(k, v) for k, v in stemmed.items()}
+        self._firsts = {w[0] for w in exact} | {w[0] for w in self.stemmed}
 
-    def _word(self, tok: str) -> str:
-        stem = concept_stem(tok)
-        if stem not in self._firsts and _AR_CHARS.search(tok) and len(tok) >= 5 and tok[0] in "وبلفك":
-            alt = concept_stem(tok[1:])
-            if alt in self._firsts:
-                return alt
-        return stem
+    def _variants(self, tok: str) -> tuple[str, str]:
+        """(as written, stem) of a text's word, a one-letter Arabic proclitic dropped when only that
+        makes it a label's word."""
+        ex, st = _exact(tok), concept_stem(tok)
+        if (ex not in self._firsts and st not in self._firsts and _AR_CHARS.search(tok) and len(tok) >= 4
+                and tok[0] in "وبلفك"):
+            ex2, st2 = _exact(tok[1:]), concept_stem(tok[1:])
+            if ex2 in self._firsts or st2 in self._firsts:
+                return ex2, st2
+        return ex, st
 
     def extract(self, text: str) -> dict[str, set[str]]:
         """Matched phrase (as written in the text, normalised) -> concept ids."""
-        toks = [t for t in normalize(text).split() if t not in STOPWORDS and not t.isdigit()]
-        words = [self._word(t) for t in toks]
+        toks = _concept_words(text)
+        if "or" in toks and not _FRENCH_GOLD.search(text):
+            toks = [t for t in toks if t != "or"]
+        forms = [self._variants(t) for t in toks]
         out: dict[str, set[str]] = {}
-        for i in range(len(words)):
-            if words[i] not in self._firsts:
+        for i in range(len(forms)):
+            if forms[i][0] not in self._firsts and forms[i][1] not in self._firsts:
                 continue
-            for n in range(1, min(self.MAX_WORDS, len(words) - i) + 1):
-                got = self.phrases.get(tuple(words[i:i + n]))
+            for n in range(1, min(self.MAX_WORDS, len(forms) - i) + 1):
+                got = (self.exact.get(tuple(f[0] for f in forms[i:i + n]))
+                       or self.stemmed.get(tuple(f[1] for f in forms[i:i + n])))
                 if got:
                     out.setdefault(" ".join(toks[i:i + n]), set()).update(got)
         return out
 
     def __call__(self, word: str) -> set[str]:
         """The per-word hook interface (see expand_concepts)."""
-        return self.phrases.get((self._word(word),), set())
+        ex, st = self._variants(word)
+        return self.exact.get((ex,)) or self.stemmed.get((st,), set())
 
 
 def concept_tokens(text: str, hook: ConceptHook) -> list[str]:

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 from turath.core import multilingual
 from turath.register.images import engine_ready
 from turath.register.models import CulturalObject, ObjectImage
-from turath.vocabulary.models import ConceptLabel
+from turath.vocabulary.models import Concept, ConceptLabel
 from turath_engine import BadImageError, Engine, EngineError, KeyNotFoundError
 from turath_engine.text import ConceptExtractor, embedder
 
@@ -28,10 +28,12 @@ def index_path() -> Path:
 
 def vocabulary_concepts() -> ConceptExtractor:
     """Every label of the vocabulary (any language, preferred or alternative) -> its concept: the
-    engine finds the concepts a description or a query names, so that an Arabic word for a material
-    or a type meets its English and French names on one concept token. Read when the engine opens
-    (the lexical index is rebuilt then, with the vocabulary of the day)."""
-    return ConceptExtractor(ConceptLabel.objects.values_list("text", "concept_id").iterator(chunk_size=5000))
+    engine finds the concepts (and their broader concepts) a description or a query names, so that an
+    Arabic word for a material or a type meets its English and French names on one concept token.
+    Read when the engine opens (the lexical index is rebuilt then, with the vocabulary of the day)."""
+    broader = Concept.broader.through.objects.values_list("from_concept_id", "to_concept_id")
+    return ConceptExtractor(ConceptLabel.objects.values_list("text", "concept_id").iterator(chunk_size=5000),
+                            broader.iterator(chunk_size=5000))
 
 
 def get_engine() -> Engine:

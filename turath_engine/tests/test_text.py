@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 
 from turath_engine import normalize, script_of, tokens
@@ -144,3 +145,21 @@ def test_engine_ranks_the_arabic_description_first_through_concepts(tmp_path):
     assert r.candidates[0].key == "a"
     assert set(r.candidates[0].evidence["text"]["matched_concepts"]) >= {"ewer"}
     eng.close()
+
+
+def test_prefetched_passages_are_embedded_in_batches_and_equal_one_by_one():
+    """Index building embeds a batch of passages at once (issue 12 item 4); the vectors are those the
+    model gives one text at a time, handed out once each."""
+    from turath_engine.text import Embedder
+
+    emb = Embedder(num_threads=1)
+    texts = ["a bronze oil lamp decorated with a lion", "إبريق نحاسي بصنبور طويل", "coupe en céramique"]
+    alone = np.stack([emb.passages([t])[0] for t in texts])
+    calls = []
+    real = emb._model.passage
+    emb._model.passage = lambda batch: calls.append(len(batch)) or real(batch)
+    assert emb.prefetch(texts) == 3 and calls == [3]  # one call of the model for the three
+    got = emb.passages(texts)
+    assert calls == [3]  # nothing embedded again
+    assert np.allclose(got, alone, atol=1e-4)
+    assert emb._ready == {}
