@@ -163,3 +163,18 @@ def test_prefetched_passages_are_embedded_in_batches_and_equal_one_by_one():
     assert calls == [3]  # nothing embedded again
     assert np.allclose(got, alone, atol=1e-4)
     assert emb._ready == {}
+
+
+def test_embeddings_can_be_switched_off_for_a_fast_lexical_build(monkeypatch, tmp_path):
+    from turath_engine import Engine
+    from turath_engine.text import ConceptExtractor, Embedder
+
+    monkeypatch.setenv("TURATH_TEXT_EMBEDDINGS", "0")
+    emb = Embedder()
+    assert emb.available is False and "TURATH_TEXT_EMBEDDINGS=0" in emb.error
+    monkeypatch.setattr("turath_engine.text._EMBEDDER", emb)
+    eng = Engine.create(str(tmp_path / "ix"), concepts=ConceptExtractor(LABELS))
+    eng.add_text("a", "إبريق نحاسي بصنبور طويل")
+    r = eng.query(text="brass ewer", include_below_threshold=True)
+    assert r.candidates[0].key == "a" and "text:lexical_only" in r.flags
+    eng.close()
