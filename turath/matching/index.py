@@ -14,7 +14,9 @@ from django.core.files.storage import default_storage
 from turath.core import multilingual
 from turath.register.images import engine_ready
 from turath.register.models import CulturalObject, ObjectImage
+from turath.vocabulary.models import Concept, ConceptLabel
 from turath_engine import BadImageError, Engine, EngineError, KeyNotFoundError
+from turath_engine.text import ConceptExtractor, embedder
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -24,13 +26,23 @@ def index_path() -> Path:
     return Path(getattr(settings, "TURATH_ENGINE_INDEX", settings.VAR_DIR / "engine-index"))
 
 
+def vocabulary_concepts() -> ConceptExtractor:
+    """Every label of the vocabulary (any language, preferred or alternative) -> its concept: the
+    engine finds the concepts (and their broader concepts) a description or a query names, so that an
+    Arabic word for a material or a type meets its English and French names on one concept token.
+    Read when the engine opens (the lexical index is rebuilt then, with the vocabulary of the day)."""
+    broader = Concept.broader.through.objects.values_list("from_concept_id", "to_concept_id")
+    return ConceptExtractor(ConceptLabel.objects.values_list("text", "concept_id").iterator(chunk_size=5000),
+                            broader.iterator(chunk_size=5000))
+
+
 def get_engine() -> Engine:
     """The process's engine, opened once (created empty if absent; derived files repaired)."""
     global _engine
     with _lock:
         if _engine is None:
             index_path().parent.mkdir(parents=True, exist_ok=True)
-            _engine = Engine.open(str(index_path()), create=True, repair=True)
+            _engine = Engine.open(str(index_path()), concepts=vocabulary_concepts(), create=True, repair=True)
         return _engine
 
 
@@ -119,6 +131,15 @@ def index_object(obj: CulturalObject, engine: Engine | None = None) -> dict:
     return report
 
 
+def index_objects(objects, engine: Engine | None = None) -> list[dict]:
+    """index_object() for several objects, their texts' embeddings computed first in batches (the
+    model's throughput grows several-fold with the batch; see benchmarks/matching/text_build_bench.py)."""
+    objects = list(objects)
+    embedder().prefetch([object_gist(obj, concept_labels(obj)) for obj in objects
+                         if object_text(obj, concept_labels(obj)).strip()])
+    return [index_object(obj, engine) for obj in objects]
+
+
 def remove_object(object_pk: int, keys: list[str], engine: Engine | None = None) -> None:
     engine = engine or get_engine()
     for key in [f"{object_pk}:text", *keys]:
@@ -129,4 +150,4 @@ def remove_object(object_pk: int, keys: list[str], engine: Engine | None = None)
     engine.flush()
 
 
-__all__ = ["EngineError", "get_engine", "index_object", "remove_object", "reset_engine", "image_key"]
+__all__ = ["EngineError", "get_engine", "index_object", "index_objects", "remove_object", "reset_engine", "image_key"]

@@ -1,3 +1,6 @@
+import numpy as np
+import pytest
+
 from turath_engine import normalize, script_of, tokens
 from turath_engine.text import LexicalIndex, embedder
 
@@ -61,3 +64,117 @@ def test_embedding_reads_the_gist_and_the_lexical_index_the_whole_text(tmp_path)
         lexical = eng.query(text="inventaire 4471 encre", top=2, include_below_threshold=True)
         assert lexical.candidates[0].key == "lamp"
         assert "4471" in lexical.candidates[0].evidence["text"]["matched_terms"]
+
+
+# ---------------------------------------------------------------- the one normaliser (issue 13, item 16)
+
+@pytest.mark.parametrize("variant, canonical", [
+    # Arabic hamza seats and alef forms
+    ("أحمد", "احمد"), ("إسلام", "اسلام"), ("آثار", "اثار"), ("ٱلله", "الله"), ("مؤلف", "مولف"), ("رئيس", "رييس"),
+    ("مستشفى", "مستشفي"), ("مكتبة", "مكتبه"),
+    ("ﺃﺣﻤﺪ ﻣﻜﺘﺒﺔ", "احمد مكتبه"), ("ﻹ", "لا"),  # presentation forms, lam-alef ligature
+    ("مَخْطُوطٌ", "مخطوط"), ("قُرْآن", "قران"), ("جرّة", "جره"),  # harakat, madda, shadda
+    ("مخـــطوط", "مخطوط"),  # tatweel
+    # Persian: keheh and farsi yeh are the Arabic kaf and yeh; gaf, peh, tcheh, jeh stay letters
+    ("کتاب", "كتاب"), ("ایران", "ايران"), ("خانۀ", "خانه"), ("گل", "گل"), ("پل", "پل"), ("چای", "چاي"), ("ژاله", "ژاله"),
+    # Urdu: heh goal, heh doachashmee, yeh barree, teh marbuta goal; retroflex letters stay
+    ("کتابیں", "كتابيں"), ("لاہور", "لاهور"), ("بھارت", "بهارت"), ("ٹوپی", "ٹوپي"), ("نئے", "نيي"), ("صفحۂ", "صفحه"),
+    ("۱۲۳", "123"), ("١٢٣", "123"),
+    # French accents, ligatures, case; transliteration marks and elision
+    ("Céramique ÉMAILLÉE", "ceramique emaillee"), ("Œuvre", "oeuvre"), ("façade", "facade"), ("naïf", "naif"),
+    ("Qur'an", "quran"), ("Qur’ān", "quran"), ("ʿAbbāsid", "abbasid"), ("l'épée d’époque", "epee epoque"),
+])
+def test_one_normaliser_for_arabic_persian_urdu_and_french(variant, canonical):
+    assert normalize(variant) == canonical
+
+
+def test_the_register_and_the_engine_fold_alike():
+    """core.textnorm (register search, vocabulary) uses the engine's normaliser: one function, one result."""
+    from turath.core import textnorm
+
+    assert textnorm.normalise is normalize
+    for text in ("«کتاب» قرآن کریم", "Qur'an leaf", "L'aiguière en laiton", "مِصْباحٌ بــرونزي"):
+        assert textnorm.normalise(text) == normalize(text)
+        assert set(textnorm.tokens(text)) >= {t for t in tokens(text) if not t.endswith(("s", "x"))} - {""}
+    assert tokens("کتاب") == tokens("كتاب") == textnorm.tokens("كتاب")
+    assert tokens("Qur'an") == textnorm.tokens("Qur'an") == ["quran"]
+
+
+# ---------------------------------------------------------------- concepts and names across scripts (issue 12, item 3)
+
+LABELS = [("نحاس", "copper"), ("Copper", "copper"), ("cuivre", "copper"), ("Brass", "brass"), ("laiton", "brass"),
+          ("نحاس أصفر", "brass"), ("Ewer", "ewer"), ("aiguière", "ewer"), ("إبريق", "ewer"),
+          ("Wood", "wood"), ("bois", "wood"), ("خشب", "wood"), ("Alliage cuivreux", "copper-alloy"),
+          ("Gold", "gold"), ("ذهب", "gold"), ("or", "gold")]
+
+
+def test_concepts_meet_across_languages_through_adjectives_phrases_and_proclitics():
+    from turath_engine.text import ConceptExtractor, concept_tokens
+
+    ex = ConceptExtractor(LABELS)
+    assert concept_tokens("إبريق نحاسي", ex) == ["concept:copper", "concept:ewer"]  # nisba adjective
+    assert concept_tokens("brass ewer", ex) == ["concept:brass", "concept:ewer"]
+    assert concept_tokens("إبريق من النحاس الأصفر", ex) == ["concept:brass", "concept:copper", "concept:ewer"]
+    assert concept_tokens("une aiguière en alliage cuivreux", ex) == ["concept:copper-alloy", "concept:ewer"]
+    assert concept_tokens("Carved wooden panel", ex) == ["concept:wood"]  # "wooden" names the material
+    assert concept_tokens("باب خشبي مطعم وبالذهب", ex) == ["concept:gold", "concept:wood"]  # proclitic و+ب+ال
+    assert concept_tokens("a golden bowl", ex) == ["concept:gold"]
+    assert concept_tokens("ornement", ex) == []  # a word that merely starts like a label is not it
+
+
+def test_names_meet_across_scripts_on_their_consonant_skeleton():
+    from turath_engine.text import name_tokens
+
+    ar = set(name_tokens("درهم للخليفة هارون الرشيد ضرب في بغداد"))
+    assert {"name:rsd", "name:bgd"} <= ar
+    assert {"name:rsd", "name:bgd"} <= set(name_tokens("Dirham of Harun al-Rashid, minted in Baghdad"))
+    assert {"name:rsd", "name:bgd"} <= set(name_tokens("dirham de Hârûn al-Rachîd, frappé à Bagdad"))
+    assert "name:btr" in set(name_tokens("مذبح من البتراء")) & set(name_tokens("an altar from Petra"))
+    assert name_tokens("minted in the city") == []  # lower-case Latin words are not taken for names
+
+
+def test_engine_ranks_the_arabic_description_first_through_concepts(tmp_path):
+    """An English query finds the Arabic record through the concepts both name, and the evidence says so."""
+    from turath_engine import Engine
+    from turath_engine.text import ConceptExtractor
+
+    eng = Engine.create(str(tmp_path / "ix"), concepts=ConceptExtractor(LABELS))
+    eng.add_text("a", "إبريق نحاسي بصنبور طويل")
+    eng.add_text("b", "باب خشبي مزخرف")
+    r = eng.query(text="brass ewer", include_below_threshold=True)
+    assert r.candidates[0].key == "a"
+    assert set(r.candidates[0].evidence["text"]["matched_concepts"]) >= {"ewer"}
+    eng.close()
+
+
+def test_prefetched_passages_are_embedded_in_batches_and_equal_one_by_one():
+    """Index building embeds a batch of passages at once (issue 12 item 4); the vectors are those the
+    model gives one text at a time, handed out once each."""
+    from turath_engine.text import Embedder
+
+    emb = Embedder(num_threads=1)
+    texts = ["a bronze oil lamp decorated with a lion", "إبريق نحاسي بصنبور طويل", "coupe en céramique"]
+    alone = np.stack([emb.passages([t])[0] for t in texts])
+    calls = []
+    real = emb._model.passage
+    emb._model.passage = lambda batch: calls.append(len(batch)) or real(batch)
+    assert emb.prefetch(texts) == 3 and calls == [3]  # one call of the model for the three
+    got = emb.passages(texts)
+    assert calls == [3]  # nothing embedded again
+    assert np.allclose(got, alone, atol=1e-4)
+    assert emb._ready == {}
+
+
+def test_embeddings_can_be_switched_off_for_a_fast_lexical_build(monkeypatch, tmp_path):
+    from turath_engine import Engine
+    from turath_engine.text import ConceptExtractor, Embedder
+
+    monkeypatch.setenv("TURATH_TEXT_EMBEDDINGS", "0")
+    emb = Embedder()
+    assert emb.available is False and "TURATH_TEXT_EMBEDDINGS=0" in emb.error
+    monkeypatch.setattr("turath_engine.text._EMBEDDER", emb)
+    eng = Engine.create(str(tmp_path / "ix"), concepts=ConceptExtractor(LABELS))
+    eng.add_text("a", "إبريق نحاسي بصنبور طويل")
+    r = eng.query(text="brass ewer", include_below_threshold=True)
+    assert r.candidates[0].key == "a" and "text:lexical_only" in r.flags
+    eng.close()

@@ -253,3 +253,29 @@ def test_query_count_does_not_grow_with_results(users, records, django_assert_ma
         assert result.count == 1
         facets = result.facets()
     assert facets["period"][0][2] == 1
+
+
+def test_persian_and_urdu_spellings_find_the_arabic_record_and_old_documents_are_rebuilt(users, records, actor):
+    """One normaliser (issue 13 item 16): «کتاب» typed on a Persian keyboard is «كتاب»; a record saved
+    with Persian letters is found by the Arabic spelling. Documents stored by the old normaliser (which
+    kept the Persian letters) are rebuilt by migration register 0007."""
+    import importlib
+
+    from django.apps import apps
+
+    superuser = users["secretariat_admin"]
+    for q in ["کتب", "الکتب", "كتب"]:  # keheh (Persian) and kaf (Arabic)
+        assert numbers(search_objects(superuser, q)) == {"EG-MOA-0001"}, q
+    eg = users["eg_ministry_editor"]
+    obj = records["EG-MOA-0001"]
+    with actor(eg):
+        services.update_object(eg, obj, {"description": "کتاب خطی قدیمی در کتابخانه لاہور"})
+    for q in ["كتابخانه", "کتابخانه", "لاهور", "لاہور", "خطي"]:
+        assert numbers(search_objects(superuser, q)) == {"EG-MOA-0001"}, q
+    # a document as the old normaliser stored it: Persian letters kept
+    CulturalObject.objects.filter(pk=obj.pk).update(search_text="کتاب خطی قدیمی در کتابخانه لاہور")
+    assert numbers(search_objects(superuser, "كتابخانه")) == set()
+    migration = importlib.import_module("turath.register.migrations.0007_matchtext_renormalise")
+    migration.rebuild(apps, None)
+    assert numbers(search_objects(superuser, "كتابخانه")) == {"EG-MOA-0001"}
+    assert numbers(search_objects(superuser, "مذهب")) == {"EG-MOA-0001"}  # rebuilt from all its fields

@@ -1,9 +1,18 @@
 import sys
+from itertools import islice
 
 from django.core.management.base import BaseCommand, CommandError
 
 from turath.matching import index
 from turath.register.models import CulturalObject
+
+TEXT_BATCH = 64  # objects whose texts are embedded together
+
+
+def batched(iterable, n):
+    it = iter(iterable)
+    while chunk := list(islice(it, n)):
+        yield chunk
 
 
 class Command(BaseCommand):
@@ -47,13 +56,13 @@ class Command(BaseCommand):
                                      "object_type__broader", "period__broader").order_by("pk"))
         images = errors = 0
         with tqdm(total=objects.count(), unit="object", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-            for obj in objects.iterator(chunk_size=500):
-                report = index.index_object(obj, engine)
-                images += report["images"]
-                errors += len(report["errors"])
-                for err in report["errors"]:
-                    self.stderr.write(f"skipped: {err}")
-                bar.update(1)
+            for chunk in batched(objects.iterator(chunk_size=500), TEXT_BATCH):
+                for report in index.index_objects(chunk, engine):  # texts embedded a batch at a time
+                    images += report["images"]
+                    errors += len(report["errors"])
+                    for err in report["errors"]:
+                        self.stderr.write(f"skipped: {err}")
+                bar.update(len(chunk))
         self._drop_superseded_jobs()
         self.stdout.write(self.style.SUCCESS(f"Indexed {objects.count()} objects and {images} images "
                                              f"({errors} images skipped)."))
