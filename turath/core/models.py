@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .countries import country_name, is_country
 from .multilingual import active_lang
+from .querysets import RestrictedQuerySet
 
 
 class AgencyKind(models.TextChoices):
@@ -100,13 +101,7 @@ class TokenScope(models.TextChoices):
     FEED = "feed", _("Feed (read the user's Atom feeds only)")
 
 
-class ApiTokenQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view"):
-        # permissions.RestrictedQuerySet's own restrict(); imported here because permissions imports models.
-        from .permissions import RestrictedQuerySet
-
-        return RestrictedQuerySet.restrict(self, user, action)
-
+class ApiTokenQuerySet(RestrictedQuerySet):
     def usable(self):
         """Neither revoked nor expired."""
         return self.filter(revoked__isnull=True).filter(models.Q(expires__isnull=True) | models.Q(expires__gt=timezone.now()))

@@ -14,10 +14,10 @@ assignment), which contributors of an agency in the case may do.
 
 from django.db import models
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from .models import LAW_ENFORCEMENT_KINDS, Agency, Role
+from .querysets import RestrictedQuerySet  # noqa: F401 — the queryset every restricted model uses
 
 
 class Sharing(models.TextChoices):
@@ -96,25 +96,6 @@ def related_q(model, prefix: str, user, action: str = VIEW) -> Q:
     """`model`'s rule seen through the relation `prefix` (e.g. a seized item is visible where its
     seizure is): the rule stays written once, in `model.permission_q`."""
     return _prefixed(model.permission_q(user, action), prefix)
-
-
-class RestrictedQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = VIEW):
-        """The records `user` may `action`: the model's `permission_q` (superusers see everything)."""
-        if sees_everything(user):
-            return self
-        q = self.model.permission_q(user, action)
-        return self.filter(q)
-
-    def permits(self, user, action: str, instance) -> bool:
-        """Whether `user` may `action` this one record (the same rule as the lists)."""
-        return instance is not None and self.restrict(user, action).filter(pk=instance.pk).exists()
-
-    def get_visible_or_404(self, user, action: str = VIEW, **lookup):
-        try:
-            return self.restrict(user, action).get(**lookup)
-        except (self.model.DoesNotExist, ValueError):
-            raise Http404 from None
 
 
 class SharedRecord(models.Model):

@@ -16,7 +16,7 @@ class TokenSerializer(serializers.ModelSerializer):
     user = serializers.CharField(source="user.username", read_only=True)
     name = serializers.CharField(source="description", read_only=True)
     state = serializers.SerializerMethodField()
-    revoked_by = serializers.CharField(source="revoked_by.username", read_only=True, default=None)
+    revoked_by = serializers.CharField(source="revoked_by.username", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ApiToken

@@ -215,7 +215,7 @@ def _reference_measurements(value, errors):
     out = []
     for i, item in enumerate(items, 1):
         if isinstance(item, str):
-            m = services._MEASURE_RE.match(item)
+            m = services.MEASURE_RE.match(item)
             if not m:
                 errors.setdefault("measurements", []).append(
                     _("Measurement %(i)d «%(v)s»: write dimension=value unit, e.g. height=12.5 cm.") % {"i": i, "v": item})
@@ -224,6 +224,7 @@ def _reference_measurements(value, errors):
         dim = str(item.get("dimension", "")).strip().lower()
         dim = services._DIM_ALIASES.get(dim, dim)
         unit = str(item.get("unit", "")).strip().lower()
+        unit = services._UNIT_ALIASES.get(unit, unit)  # Arabic units (سم، غ), added with the Arabic help texts
         try:
             number = Decimal(str(item.get("value")).replace(",", "."))
             if number <= 0 or number.is_nan() or number > Decimal("1e8"):
