@@ -22,6 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from turath.core import audit
 from turath.core.countries import is_country
@@ -317,15 +318,36 @@ def submit_report(user, report: Report, *, expected_version=None) -> Report:
             raise RecordInvalid({"objects": [_("A report names at least one object.")]})
         locked.state = ReportState.SUBMITTED
         locked.submitted_at = timezone.now()
+        locked.submitted_by = user
         locked.version += 1
         locked.save()
         audit.record("report_submit", locked, after={"state": locked.state})
     return locked
 
 
+def second_person_needed(user, report: Report) -> bool:
+    """Four eyes: where the agency asks for it, whoever drafted or submitted a report does not validate it."""
+    return bool(report.owning_agency.four_eyes_validation and user.pk is not None
+                and user.pk in (report.created_by_id, report.submitted_by_id))
+
+
+def may_validate(user, report: Report) -> bool:
+    """What the report page offers: an editor of the reporting agency, not the author where four eyes apply."""
+    return (report.state == ReportState.SUBMITTED and permits(user, "change", report)
+            and not second_person_needed(user, report))
+
+
+FOUR_EYES = _lazy("A second person of your agency validates this report: you drafted or submitted it.")
+
+
 def validate_report(user, report: Report, *, expected_version=None) -> Report:
-    """The owning agency's editor validates: the objects become reported_* then published, they and
-    the report are shared at the chosen level, and the agencies it reaches are alerted."""
+    """The owning agency's editor validates: the objects become (or stay) reported_* — publication is the
+    report's, the objects stay stolen until found —, they and the report are shared at the chosen level,
+    and the agencies it reaches are alerted."""
+    if permits(user, "change", report) and second_person_needed(user, report):
+        # Recorded outside the refused transaction, so the attempt stays in the audit log.
+        audit.record("cases.report.validation_refused", report, after={"reason": "four_eyes"})
+        raise PermissionError(FOUR_EYES)
     with transaction.atomic():
         locked = Report.objects.restrict(user, "change").select_for_update().filter(pk=report.pk).first()
         if locked is None:
@@ -333,10 +355,10 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
         _check_version(locked, expected_version)
         if locked.state != ReportState.SUBMITTED:
             raise TransitionNotAllowed(_("Only a submitted report is validated."))
+        if second_person_needed(user, locked):
+            raise PermissionError(FOUR_EYES)
         reported = REPORTED_STATUS[locked.kind]
         for obj in locked.objects_concerned.select_for_update().order_by("pk"):
-            if obj.status == ObjectStatus.PUBLISHED:
-                continue
             if obj.status not in (ObjectStatus.REGISTERED, reported):
                 raise TransitionNotAllowed(
                     _("%(r)s is «%(s)s»: it cannot be published as reported.")
@@ -346,8 +368,7 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
             # The record's history is read by everyone who sees the record, who may not see the
             # report (a public object in a network report): it does not name the report.
             if obj.status == ObjectStatus.REGISTERED:
-                obj = register.change_status(user, obj, reported, str(AlertSource.REPORT.label))
-            register.change_status(user, obj, ObjectStatus.PUBLISHED, _("Report validated and published"))
+                register.change_status(user, obj, reported, str(AlertSource.REPORT.label))
         locked.state = ReportState.PUBLISHED
         locked.sharing = locked.publish_sharing
         locked.validated_by = user

@@ -141,9 +141,9 @@ def report_edit(request, pk):
 def report_detail(request, pk):
     report = Report.objects.select_related("owning_agency", "validated_by", "assigned_to").get_visible_or_404(
         request.user, pk=pk)
-    can_validate = Report.objects.restrict(request.user, "change").filter(pk=pk).exists()
     return render(request, "cases/report_detail.html", {
-        "nav": "cases", "report": report, "can_validate": can_validate,
+        "nav": "cases", "report": report, "can_validate": services.may_validate(request.user, report),
+        "second_person_needed": report.state == "submitted" and services.second_person_needed(request.user, report),
         **_casework_context(request, report, "report")})
 
 

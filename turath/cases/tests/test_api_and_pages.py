@@ -47,8 +47,9 @@ def test_report_api_lifecycle_and_404_for_other_states(users, eg_object, django_
     conflict = eg.patch(f"/api/v1/reports/{pk}/", {"police_reference": "B", "version": version}, format="json")
     assert conflict.status_code == 409 and "someone else" in conflict.json()["detail"]
     assert eg.post(f"/api/v1/reports/{pk}/submit/").status_code == 200
+    assert eg.post(f"/api/v1/reports/{pk}/validate/").status_code == 403  # four eyes: not the submitter
     with django_capture_on_commit_callbacks(execute=True):
-        validated = eg.post(f"/api/v1/reports/{pk}/validate/")
+        validated = api(users["eg_ministry_agency_admin"]).post(f"/api/v1/reports/{pk}/validate/")
     assert validated.status_code == 200 and validated.json()["state"] == "published"
     assert ma.get(f"/api/v1/reports/{pk}/").status_code == 200
     alerts = ma.get("/api/v1/alerts/").json()
@@ -107,8 +108,10 @@ def test_pages_of_each_step(client, users, actor, eg_object, lang, django_captur
     report = Report.objects.get()
     assert client.get(r["Location"]).status_code == 200
     client.post(f"/cases/reports/{report.pk}/submit/", {"version": 1})
+    client.force_login(users["eg_ministry_agency_admin"])  # four eyes: a second person validates
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/cases/reports/{report.pk}/validate/", {"version": 2})
+    client.force_login(eg)
     report.refresh_from_db()
     assert report.state == "published"
     stale = client.post(f"/cases/reports/{report.pk}/edit/", {"kind": "theft", "occurred_on": report.occurred_on,
@@ -185,3 +188,97 @@ def test_report_page_shows_the_circumstances_isolated(client, users, eg_object, 
     assert '<span dir="auto">القاهرة</span>' in html
     # The timeline names its events in the page's language, not by their codes.
     assert f'<span class="tag" data-kind="report">{tag}</span>' in html
+
+
+def test_a_validated_theft_report_keeps_its_objects_reported_stolen(client, users, actor, eg_object):
+    """Publication belongs to the report: after validation the object is still «reported stolen», in that filter
+    and with that badge, until it is found."""
+    contributor, editor = users["eg_ministry_contributor"], users["eg_ministry_editor"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "القاهرة",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+    with actor(editor):
+        services.validate_report(editor, report, expected_version=report.version)
+    eg_object.refresh_from_db()
+    assert eg_object.status == "reported_stolen" and eg_object.sharing == "network"
+    client.force_login(users["ma_police_viewer"] if "ma_police_viewer" in users else users["ma_police_editor"])
+    listed = client.get("/objects/?status=reported_stolen").content.decode()
+    assert "EG-MOA-77" in listed
+    page = client.get("/objects/EG-MOA-77/").content.decode()
+    assert "Reported stolen" in page and "Validated and published to the network" not in page
+
+
+def test_migration_gives_published_objects_back_their_reported_status(users, actor, eg_object):
+    import importlib
+
+    from django.apps import apps
+
+    from turath.register.models import CulturalObject, StatusChange
+
+    migration = importlib.import_module("turath.cases.migrations.0003_daily_objects_stay_reported")
+    contributor = users["eg_ministry_contributor"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "looting", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "سقارة",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+    Report.objects.filter(pk=report.pk).update(state="published", published_at=timezone.now())
+    # As the old validation left it.
+    CulturalObject.objects.filter(pk=eg_object.pk).update(status="published")
+    StatusChange.objects.create(object=eg_object, from_status="reported_looted", to_status="published")
+    migration.forwards(apps, None)
+    eg_object.refresh_from_db()
+    assert eg_object.status == "reported_looted"
+    last = eg_object.status_history.last()
+    assert (last.from_status, last.to_status) == ("published", "reported_looted") and "report" in last.note
+    migration.forwards(apps, None)  # again: nothing left to correct
+    assert eg_object.status_history.count() == 3
+
+
+def test_four_eyes_a_second_person_validates_and_the_agency_admin_may_turn_it_off(client, users, actor, eg_object):
+    from turath.core.models import AuditEntry
+
+    editor = users["eg_ministry_editor"]
+    with actor(editor):
+        report = services.create_report(editor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "الأقصر",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(editor, report)
+    # The same editor drafted and submitted it: no validate button, a note, and the service refuses (audited).
+    client.cookies["django_language"] = "fr"
+    client.force_login(editor)
+    page = client.get(f"/cases/reports/{report.pk}/").content.decode()
+    assert 'id="four-eyes"' in page and f"/cases/reports/{report.pk}/validate/" not in page
+    with actor(editor), pytest.raises(PermissionError):
+        services.validate_report(editor, report, expected_version=report.version)
+    assert client.post(f"/cases/reports/{report.pk}/validate/", {"version": report.version}).status_code in (302, 403)
+    report.refresh_from_db()
+    assert report.state == "submitted"
+    assert AuditEntry.objects.filter(action="cases.report.validation_refused", object_id=str(report.pk)).exists()
+    # The agency's administrator turns four eyes off (audited); then the same person may validate.
+    admin = users["eg_ministry_agency_admin"]
+    client.force_login(admin)
+    assert client.post("/accounts/tokens/", {"form": "agency"}).status_code == 302  # checkbox off
+    editor.agency.refresh_from_db()
+    assert not editor.agency.four_eyes_validation
+    assert AuditEntry.objects.filter(action="core.agency.four_eyes").exists()
+    client.force_login(editor)
+    assert f"/cases/reports/{report.pk}/validate/" in client.get(f"/cases/reports/{report.pk}/").content.decode()
+    with actor(editor):
+        services.validate_report(editor, report, expected_version=report.version)
+    # An editor may not change the agency's settings.
+    assert client.post("/accounts/tokens/", {"form": "agency", "four_eyes": "on"}).status_code == 404
+
+
+def test_another_editor_of_the_agency_validates(users, actor, eg_object):
+    contributor, editor = users["eg_ministry_contributor"], users["eg_ministry_editor"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "أسوان",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+    assert report.submitted_by == contributor
+    with actor(editor):
+        report = services.validate_report(editor, report, expected_version=report.version)
+    assert report.state == "published" and report.validated_by == editor
