@@ -282,3 +282,31 @@ def test_another_editor_of_the_agency_validates(users, actor, eg_object):
     with actor(editor):
         report = services.validate_report(editor, report, expected_version=report.version)
     assert report.state == "published" and report.validated_by == editor
+
+
+def test_object_page_links_the_cases_the_reader_may_see_and_its_audit_trail(client, users, actor, eg_object):
+    contributor, admin = users["eg_ministry_contributor"], users["eg_ministry_agency_admin"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "المنيا",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+    with actor(admin):
+        services.validate_report(admin, report, expected_version=report.version)
+    client.cookies["django_language"] = "ar"
+    client.force_login(users["eg_ministry_editor"])
+    page = client.get("/objects/EG-MOA-77/").content.decode()
+    section = page[page.index('id="related-cases"'):]
+    assert report.number in section and f"/cases/reports/{report.pk}/" in section
+    assert 'id="audit-link"' in page
+    trail = client.get("/objects/EG-MOA-77/audit/").content.decode()
+    assert "تغيّرت الحالة" in trail and "مُبلّغ عن سرقته" in trail and users["eg_ministry_editor"].username in trail
+    # Another agency's police see the report they were alerted of, but not the audit trail.
+    client.force_login(users["ma_police_editor"])
+    page = client.get("/objects/EG-MOA-77/").content.decode()
+    assert report.number in page and 'id="audit-link"' not in page
+    assert client.get("/objects/EG-MOA-77/audit/").status_code == 404
+    # A museum of the other state sees neither the report nor the trail (the record is shared with the network).
+    client.force_login(users["ma_museum_editor"])
+    assert client.get("/objects/EG-MOA-77/").status_code == 404
+    assert client.get("/objects/EG-MOA-77/audit/").status_code == 404
