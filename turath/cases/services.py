@@ -1193,9 +1193,64 @@ def dashboard(agency: Agency, lang: str = "en", *, months: int = 12) -> dict:
     }
 
 
+def _months(months: int) -> list:
+    today = _today()
+    cursor = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    out = []
+    while cursor <= today:
+        out.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _per_month(queryset, field: str, months: list) -> list[tuple[str, int]]:
+    counts = Counter()
+    for day in queryset.filter(**{f"{field}__gte": months[0]}).values_list(field, flat=True):
+        counts[(day.date() if isinstance(day, datetime) else day).replace(day=1)] += 1
+    return [(m.strftime("%Y-%m"), counts.get(m, 0)) for m in months]
+
+
+def network_dashboard(user, lang: str = "en", *, months: int = 12) -> dict:
+    """The secretariat's view of the whole network — open cases, alerts, seizures, custody and restitution by
+    member state, and by month — counted from what the user may see (restrict())."""
+    columns = ("reports", "seizures", "alerts", "custody", "restitutions")
+    states: dict[str, dict] = {}
+
+    def add(column, pairs):
+        for country, n in pairs:
+            if country:
+                states.setdefault(country, dict.fromkeys(columns, 0))[column] += n
+
+    def by(qs, field):
+        return qs.values_list(field).annotate(n=Count("id")).values_list(field, "n").order_by()
+
+    add("reports", by(Report.objects.restrict(user).filter(closed=False), "owning_agency__country"))
+    add("seizures", by(Seizure.objects.restrict(user).filter(closed=False), "owning_agency__country"))
+    add("alerts", by(Alert.objects.restrict(user), "sender__country"))
+    add("custody", by(CulturalObject.objects.restrict(user).filter(status=ObjectStatus.IN_CUSTODY),
+                      "owning_agency__country"))
+    add("restitutions", by(RestitutionCase.objects.restrict(user).filter(closed=False), "requesting_country"))
+    from turath.core.countries import country_name, sort_key
+
+    rows = sorted(((code, country_name(code, lang), figures) for code, figures in states.items()),
+                  key=lambda row: sort_key(row[1]))
+    span = _months(months)
+    return {
+        "states": rows,
+        "totals": {c: sum(f[c] for _code, _name, f in rows) for c in columns},
+        "reports_by_month": _per_month(Report.objects.restrict(user), "occurred_on", span),
+        "seizures_by_month": _per_month(Seizure.objects.restrict(user), "seized_on", span),
+        "restitutions_by_month": _per_month(RestitutionCase.objects.restrict(user), "opened_on", span),
+    }
+
+
 def bar_chart_svg(rows: list[tuple[str, int]], *, title: str, width: int = 560, bar_height: int = 22) -> str:
-    """A horizontal bar chart as inline SVG: drawn on the server, readable without JavaScript."""
+    """A horizontal bar chart as inline SVG: drawn on the server, readable without JavaScript. Nothing (the page
+    says «no data yet») when every bar would be empty."""
     from django.utils.html import escape
+
+    if not any(value for _label, value in rows):
+        return ""
 
     label_w, pad = 150, 6
     height = max(1, len(rows)) * (bar_height + pad) + pad

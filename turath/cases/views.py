@@ -433,5 +433,12 @@ def dashboard(request):
         "custody": mark_safe(services.bar_chart_svg(figures["custody_by_facility"],  # noqa: S308
                                                     title=_("Objects in custody by facility"))),
     }
+    network = None
+    if agency.kind == "secretariat":
+        network = services.network_dashboard(request.user, lang)
+        for key, title in (("reports_by_month", _("Theft, loss and looting reports by month")),
+                           ("seizures_by_month", _("Seizures by month")),
+                           ("restitutions_by_month", _("Restitution requests by month"))):
+            charts[f"network_{key}"] = mark_safe(services.bar_chart_svg(network[key], title=title))  # noqa: S308
     return render(request, "cases/dashboard.html", {"nav": "dashboard", "agency": agency, "f": figures,
-                                                    "charts": charts})
+                                                    "charts": charts, "network": network})

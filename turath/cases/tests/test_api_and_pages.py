@@ -1,6 +1,7 @@
 """The REST API and the web pages of each step: they exist, work with plain forms, and answer 404
 for what the user may not see."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -310,3 +311,35 @@ def test_object_page_links_the_cases_the_reader_may_see_and_its_audit_trail(clie
     client.force_login(users["ma_museum_editor"])
     assert client.get("/objects/EG-MOA-77/").status_code == 404
     assert client.get("/objects/EG-MOA-77/audit/").status_code == 404
+
+
+def test_secretariat_dashboard_covers_the_network_by_state_and_month(client, users, actor, eg_object):
+    client.cookies["django_language"] = "fr"
+    client.force_login(users["secretariat_admin"])
+    empty = client.get("/cases/dashboard/").content.decode()
+    assert 'id="network"' in empty and empty.count("Pas encore de données.") >= 4
+    contributor, admin = users["eg_ministry_contributor"], users["eg_ministry_agency_admin"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "Louxor",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+        draft = services.create_report(contributor, {  # a draft of Egypt's: not the secretariat's to count
+            "kind": "loss", "occurred_on": (date.today() - timedelta(days=2)).isoformat(), "place": "Assouan"},
+            objects=["EG-MOA-77"])
+    with actor(admin):
+        services.validate_report(admin, report, expected_version=report.version)
+    ma = users["ma_police_editor"]
+    with actor(ma):
+        services.create_seizure(ma, {"seized_on": date.today().isoformat(), "place": "Tanger Med",
+                                     "publish_sharing": "network"})
+    page = client.get("/cases/dashboard/").content.decode()
+    table = page[page.index('class="network-table"'):page.index("</table>", page.index('class="network-table"'))]
+    egypt = table[table.index("Égypte"):].split("</tr>")[0]
+    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", egypt)] == [1, 0, 1, 0, 0]  # the draft is not counted
+    assert "Maroc" not in table  # Morocco's seizure is not published: the secretariat does not see it yet
+    assert draft.number not in page
+    assert "<svg" in page[page.index("Signalements de vol, perte et pillage par mois"):]
+    # An agency's own dashboard has no network section.
+    client.force_login(users["eg_ministry_editor"])
+    assert 'id="network"' not in client.get("/cases/dashboard/").content.decode()
