@@ -269,6 +269,17 @@ def create_report(user, data: dict, *, objects=(), new_objects=()) -> Report:
     return report
 
 
+def add_report_photos(user, report: Report, photos: list[tuple[str, bytes]], *, new_object: str = ""):
+    """Photographs given with a report: onto the record of the object it describes for the first time (so a
+    check at the border can find it), otherwise kept with the report as photo attachments."""
+    target = report.objects_concerned.filter(record_number=new_object).first() if new_object else None
+    for name, data in photos:
+        if target is not None:
+            add_image(user, target, data, name)
+        else:
+            add_attachment(user, report, data, name, kind=Attachment.Kind.PHOTO)
+
+
 def update_report(user, report: Report, data: dict, *, expected_version=None) -> Report:
     with transaction.atomic():
         locked = Report.objects.restrict(user, WORK).select_for_update().filter(pk=report.pk).first()

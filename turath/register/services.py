@@ -568,3 +568,14 @@ def audit_trail(obj: CulturalObject, limit: int = 500) -> list[dict]:
                    for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
         rows.append({"entry": e, "changed": changed, "label": str(AUDIT_ACTIONS.get(e.action, e.action))})
     return rows
+
+
+def propose_record_number(agency, year: int | None = None) -> str:
+    """The next free record number of the agency's own series, «EG-MOA-2026-0042»: its code, the year and a
+    sequence. A proposal: the person may keep it or type the number their inventory already uses."""
+    from django.utils import timezone
+
+    prefix = f"{agency.code.upper()}-{year or timezone.localdate().year}-"
+    taken = CulturalObject.objects.filter(record_number__startswith=prefix).values_list("record_number", flat=True)
+    numbers = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"

@@ -343,3 +343,45 @@ def test_secretariat_dashboard_covers_the_network_by_state_and_month(client, use
     # An agency's own dashboard has no network section.
     client.force_login(users["eg_ministry_editor"])
     assert 'id="network"' not in client.get("/cases/dashboard/").content.decode()
+
+
+def test_report_form_proposes_a_number_takes_photos_and_names_bad_fields(client, users):
+    import io
+
+    from PIL import Image
+
+    from turath.register.models import CulturalObject
+
+    client.cookies["django_language"] = "fr"
+    client.force_login(users["eg_ministry_editor"])
+    page = client.get("/cases/reports/new/").content.decode()
+    year = date.today().year
+    assert f'value="EG-MOA-{year}-0001"' in page and 'id="draw-map"' in page and 'capture="environment"' in page
+    # A missing place and a bad date: nothing saved, each error named by its field, the rest kept.
+    bad = client.post("/cases/reports/new/", {"kind": "theft", "occurred_on": "demain", "place": "",
+                                              "publish_sharing": "network", "circumstances": "Gardez-moi"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and 'id="form-errors"' in html and 'href="#field-place"' in html
+    assert "Gardez-moi" in html and not Report.objects.exists()
+    # With a photo of the new object: the report is saved, the object created with the proposed number and photo.
+    jpeg = io.BytesIO()
+    Image.new("RGB", (320, 240), (160, 110, 60)).save(jpeg, "JPEG")
+    jpeg.seek(0)
+    jpeg.name = "lampe.jpg"
+    ok = client.post("/cases/reports/new/", {
+        "kind": "theft", "occurred_on": (date.today() - timedelta(days=1)).isoformat(), "place": "Le Caire",
+        "geometry": '{"type": "Point", "coordinates": [31.2357, 30.0444]}', "publish_sharing": "network",
+        "new_object_type": "oil lamp", "new_object_title": "Lampe à huile", "new_object_number": f"EG-MOA-{year}-0001",
+        "photos": [jpeg]})
+    assert ok.status_code == 302, ok.content.decode()[:2000]
+    obj = CulturalObject.objects.get(record_number=f"EG-MOA-{year}-0001")
+    assert obj.images.count() == 1 and Report.objects.get().geometry["type"] == "Point"
+    assert f'value="EG-MOA-{year}-0002"' in client.get("/cases/reports/new/").content.decode()
+    # A file that is no image: refused with the field named, nothing saved.
+    text = io.BytesIO(b"not an image")
+    text.name = "notes.txt"
+    refused = client.post("/cases/reports/new/", {
+        "kind": "theft", "occurred_on": (date.today() - timedelta(days=1)).isoformat(), "place": "Le Caire",
+        "publish_sharing": "network", "new_object_type": "coin", "new_object_title": "Dinar",
+        "new_object_number": f"EG-MOA-{year}-0002", "photos": [text]})
+    assert 'href="#field-photos"' in refused.content.decode() and Report.objects.count() == 1
