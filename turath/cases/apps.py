@@ -5,3 +5,6 @@ class CasesConfig(AppConfig):
     name = "turath.cases"
     label = "cases"
     verbose_name = "Cases: reports, alerts, seizures, restitution"
+
+    def ready(self):
+        from . import links  # noqa: F401 — registers what the object page lists from this app

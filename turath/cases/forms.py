@@ -19,6 +19,23 @@ class ServiceErrorsMixin(TextLimits):
                 self.add_error(key if key in self.fields else None, message)
 
 
+class MultipleImageInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    """Several photographs in one field (a phone's gallery or camera); the register checks each one."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleImageInput(attrs={"accept": "image/*", "capture": "environment"}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleImageField, self).clean(item, initial) for item in data if item]
+        return [super().clean(data, initial)] if data else []
+
+
 class ReportForm(ServiceErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=ReportKind.choices)
@@ -39,7 +56,11 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
                               widget=forms.Textarea(attrs={"rows": 2, "dir": "ltr"}))
     new_object_type = forms.CharField(label=_("new object: type"), required=False)
     new_object_title = forms.CharField(label=_("new object: title"), required=False)
-    new_object_number = forms.CharField(label=_("new object: record number"), required=False)
+    new_object_number = forms.CharField(label=_("new object: record number"), required=False,
+                                        help_text=_("Proposed from your agency's series; keep it or type your own."))
+    photos = MultipleImageField(label=_("photographs"), required=False,
+                                help_text=_("Of the new object (they are added to its record, so checks can find "
+                                            "it), or of the scene."))
 
     def object_refs(self) -> list[str]:
         raw = self.cleaned_data.get("objects") or ""

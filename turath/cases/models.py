@@ -56,7 +56,7 @@ class ReportKind(models.TextChoices):
     LOOTING = "looting", _("Looting")
 
 
-# The register status a reported object takes before it is published.
+# The register status a reported object takes, and keeps once its report is published, until it is found.
 REPORTED_STATUS = {ReportKind.THEFT: "reported_stolen", ReportKind.LOSS: "reported_missing",
                    ReportKind.LOOTING: "reported_looted"}
 
@@ -85,6 +85,8 @@ class Report(CaseWork, SharedRecord):
     objects_concerned = models.ManyToManyField(CulturalObject, verbose_name=_("objects concerned"),
                                                related_name="reports", blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
     validated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     published_at = models.DateTimeField(null=True, blank=True)

@@ -22,6 +22,7 @@ from django.db.models.functions import TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from turath.core import audit
 from turath.core.countries import is_country
@@ -268,6 +269,17 @@ def create_report(user, data: dict, *, objects=(), new_objects=()) -> Report:
     return report
 
 
+def add_report_photos(user, report: Report, photos: list[tuple[str, bytes]], *, new_object: str = ""):
+    """Photographs given with a report: onto the record of the object it describes for the first time (so a
+    check at the border can find it), otherwise kept with the report as photo attachments."""
+    target = report.objects_concerned.filter(record_number=new_object).first() if new_object else None
+    for name, data in photos:
+        if target is not None:
+            add_image(user, target, data, name)
+        else:
+            add_attachment(user, report, data, name, kind=Attachment.Kind.PHOTO)
+
+
 def update_report(user, report: Report, data: dict, *, expected_version=None) -> Report:
     with transaction.atomic():
         locked = Report.objects.restrict(user, WORK).select_for_update().filter(pk=report.pk).first()
@@ -317,15 +329,36 @@ def submit_report(user, report: Report, *, expected_version=None) -> Report:
             raise RecordInvalid({"objects": [_("A report names at least one object.")]})
         locked.state = ReportState.SUBMITTED
         locked.submitted_at = timezone.now()
+        locked.submitted_by = user
         locked.version += 1
         locked.save()
         audit.record("report_submit", locked, after={"state": locked.state})
     return locked
 
 
+def second_person_needed(user, report: Report) -> bool:
+    """Four eyes: where the agency asks for it, whoever drafted or submitted a report does not validate it."""
+    return bool(report.owning_agency.four_eyes_validation and user.pk is not None
+                and user.pk in (report.created_by_id, report.submitted_by_id))
+
+
+def may_validate(user, report: Report) -> bool:
+    """What the report page offers: an editor of the reporting agency, not the author where four eyes apply."""
+    return (report.state == ReportState.SUBMITTED and permits(user, "change", report)
+            and not second_person_needed(user, report))
+
+
+FOUR_EYES = _lazy("A second person of your agency validates this report: you drafted or submitted it.")
+
+
 def validate_report(user, report: Report, *, expected_version=None) -> Report:
-    """The owning agency's editor validates: the objects become reported_* then published, they and
-    the report are shared at the chosen level, and the agencies it reaches are alerted."""
+    """The owning agency's editor validates: the objects become (or stay) reported_* — publication is the
+    report's, the objects stay stolen until found —, they and the report are shared at the chosen level,
+    and the agencies it reaches are alerted."""
+    if permits(user, "change", report) and second_person_needed(user, report):
+        # Recorded outside the refused transaction, so the attempt stays in the audit log.
+        audit.record("cases.report.validation_refused", report, after={"reason": "four_eyes"})
+        raise PermissionError(FOUR_EYES)
     with transaction.atomic():
         locked = Report.objects.restrict(user, "change").select_for_update().filter(pk=report.pk).first()
         if locked is None:
@@ -333,10 +366,10 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
         _check_version(locked, expected_version)
         if locked.state != ReportState.SUBMITTED:
             raise TransitionNotAllowed(_("Only a submitted report is validated."))
+        if second_person_needed(user, locked):
+            raise PermissionError(FOUR_EYES)
         reported = REPORTED_STATUS[locked.kind]
         for obj in locked.objects_concerned.select_for_update().order_by("pk"):
-            if obj.status == ObjectStatus.PUBLISHED:
-                continue
             if obj.status not in (ObjectStatus.REGISTERED, reported):
                 raise TransitionNotAllowed(
                     _("%(r)s is «%(s)s»: it cannot be published as reported.")
@@ -346,8 +379,7 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
             # The record's history is read by everyone who sees the record, who may not see the
             # report (a public object in a network report): it does not name the report.
             if obj.status == ObjectStatus.REGISTERED:
-                obj = register.change_status(user, obj, reported, str(AlertSource.REPORT.label))
-            register.change_status(user, obj, ObjectStatus.PUBLISHED, _("Report validated and published"))
+                register.change_status(user, obj, reported, str(AlertSource.REPORT.label))
         locked.state = ReportState.PUBLISHED
         locked.sharing = locked.publish_sharing
         locked.validated_by = user
@@ -1172,9 +1204,64 @@ def dashboard(agency: Agency, lang: str = "en", *, months: int = 12) -> dict:
     }
 
 
+def _months(months: int) -> list:
+    today = _today()
+    cursor = (today.replace(day=1) - timedelta(days=31 * (months - 1))).replace(day=1)
+    out = []
+    while cursor <= today:
+        out.append(cursor)
+        cursor = (cursor + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _per_month(queryset, field: str, months: list) -> list[tuple[str, int]]:
+    counts = Counter()
+    for day in queryset.filter(**{f"{field}__gte": months[0]}).values_list(field, flat=True):
+        counts[(day.date() if isinstance(day, datetime) else day).replace(day=1)] += 1
+    return [(m.strftime("%Y-%m"), counts.get(m, 0)) for m in months]
+
+
+def network_dashboard(user, lang: str = "en", *, months: int = 12) -> dict:
+    """The secretariat's view of the whole network — open cases, alerts, seizures, custody and restitution by
+    member state, and by month — counted from what the user may see (restrict())."""
+    columns = ("reports", "seizures", "alerts", "custody", "restitutions")
+    states: dict[str, dict] = {}
+
+    def add(column, pairs):
+        for country, n in pairs:
+            if country:
+                states.setdefault(country, dict.fromkeys(columns, 0))[column] += n
+
+    def by(qs, field):
+        return qs.values_list(field).annotate(n=Count("id")).values_list(field, "n").order_by()
+
+    add("reports", by(Report.objects.restrict(user).filter(closed=False), "owning_agency__country"))
+    add("seizures", by(Seizure.objects.restrict(user).filter(closed=False), "owning_agency__country"))
+    add("alerts", by(Alert.objects.restrict(user), "sender__country"))
+    add("custody", by(CulturalObject.objects.restrict(user).filter(status=ObjectStatus.IN_CUSTODY),
+                      "owning_agency__country"))
+    add("restitutions", by(RestitutionCase.objects.restrict(user).filter(closed=False), "requesting_country"))
+    from turath.core.countries import country_name, sort_key
+
+    rows = sorted(((code, country_name(code, lang), figures) for code, figures in states.items()),
+                  key=lambda row: sort_key(row[1]))
+    span = _months(months)
+    return {
+        "states": rows,
+        "totals": {c: sum(f[c] for _code, _name, f in rows) for c in columns},
+        "reports_by_month": _per_month(Report.objects.restrict(user), "occurred_on", span),
+        "seizures_by_month": _per_month(Seizure.objects.restrict(user), "seized_on", span),
+        "restitutions_by_month": _per_month(RestitutionCase.objects.restrict(user), "opened_on", span),
+    }
+
+
 def bar_chart_svg(rows: list[tuple[str, int]], *, title: str, width: int = 560, bar_height: int = 22) -> str:
-    """A horizontal bar chart as inline SVG: drawn on the server, readable without JavaScript."""
+    """A horizontal bar chart as inline SVG: drawn on the server, readable without JavaScript. Nothing (the page
+    says «no data yet») when every bar would be empty."""
     from django.utils.html import escape
+
+    if not any(value for _label, value in rows):
+        return ""
 
     label_w, pad = 150, 6
     height = max(1, len(rows)) * (bar_height + pad) + pad

@@ -8,6 +8,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -19,7 +20,9 @@ from turath.core.models import Agency, User
 from turath.core.permissions import WORK, can_add, permits
 from turath.core.tokens import TokenRefused, feed_reader
 from turath.core.userfiles import user_file_response
+from turath.register.images import ImageRejected, check_image
 from turath.register.models import CulturalObject
+from turath.register.services import propose_record_number
 
 from . import services
 from .forms import (
@@ -86,20 +89,34 @@ def index(request):
 def report_create(request):
     if not can_add(request.user):
         raise Http404
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST or None, request.FILES or None,
+                      initial={"new_object_number": propose_record_number(request.user.agency)})
     if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k not in ("objects", "version")}
-        try:
-            report = services.create_report(request.user, data, objects=form.object_refs(),
-                                            new_objects=form.new_objects(_lang()))
-        except services.RecordInvalid as exc:
-            form.add_service_errors(exc.errors)
-        except PermissionError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Report %(n)s was saved as a draft.") % {"n": report.number})
-            return redirect("cases:report-detail", pk=report.pk)
-    return render(request, "cases/form.html", {"nav": "cases", "form": form, "title": _("New theft, loss or looting report")})
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("objects", "version", "photos")}
+        photos = []
+        for upload in form.cleaned_data.get("photos") or []:
+            content = upload.read()
+            try:
+                check_image(content, upload.name)
+                photos.append((upload.name, content))
+            except ImageRejected as exc:
+                form.add_error("photos", str(exc))
+        if not form.errors:
+            try:
+                with transaction.atomic():  # the report and its photographs, or nothing
+                    report = services.create_report(request.user, data, objects=form.object_refs(),
+                                                    new_objects=form.new_objects(_lang()))
+                    services.add_report_photos(request.user, report, photos,
+                                               new_object=form.cleaned_data.get("new_object_number"))
+            except services.RecordInvalid as exc:
+                form.add_service_errors(exc.errors)
+            except (PermissionError, ImageRejected) as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Report %(n)s was saved as a draft.") % {"n": report.number})
+                return redirect("cases:report-detail", pk=report.pk)
+    return render(request, "cases/form.html", {"nav": "cases", "form": form, "draw_map": True,
+                                               "title": _("New theft, loss or looting report")})
 
 
 @login_required
@@ -141,9 +158,9 @@ def report_edit(request, pk):
 def report_detail(request, pk):
     report = Report.objects.select_related("owning_agency", "validated_by", "assigned_to").get_visible_or_404(
         request.user, pk=pk)
-    can_validate = Report.objects.restrict(request.user, "change").filter(pk=pk).exists()
     return render(request, "cases/report_detail.html", {
-        "nav": "cases", "report": report, "can_validate": can_validate,
+        "nav": "cases", "report": report, "can_validate": services.may_validate(request.user, report),
+        "second_person_needed": report.state == "submitted" and services.second_person_needed(request.user, report),
         **_casework_context(request, report, "report")})
 
 
@@ -433,5 +450,12 @@ def dashboard(request):
         "custody": mark_safe(services.bar_chart_svg(figures["custody_by_facility"],  # noqa: S308
                                                     title=_("Objects in custody by facility"))),
     }
+    network = None
+    if agency.kind == "secretariat":
+        network = services.network_dashboard(request.user, lang)
+        for key, title in (("reports_by_month", _("Theft, loss and looting reports by month")),
+                           ("seizures_by_month", _("Seizures by month")),
+                           ("restitutions_by_month", _("Restitution requests by month"))):
+            charts[f"network_{key}"] = mark_safe(services.bar_chart_svg(network[key], title=title))  # noqa: S308
     return render(request, "cases/dashboard.html", {"nav": "dashboard", "agency": agency, "f": figures,
-                                                    "charts": charts})
+                                                    "charts": charts, "network": network})

@@ -36,6 +36,9 @@ class Agency(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=AgencyKind.choices)
     country = models.CharField(_("member state"), max_length=2, help_text=_("ISO 3166-1 alpha-2 code"))
     email = models.EmailField(_("alert e-mail"), blank=True)
+    four_eyes_validation = models.BooleanField(
+        _("a second person validates reports"), default=True,
+        help_text=_("When on, the person who drafted or submitted a report may not also validate it."))
 
     class Meta:
         ordering = ["country", "code"]

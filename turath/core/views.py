@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import audit, tokens
+from . import agencies, audit, tokens
 from .auth import LoginForm, clear_account
 from .forms import PasswordResetRequestForm, TokenRevokeForm
 from .models import ApiToken, Role, TokenScope
@@ -80,6 +80,13 @@ def token_list(request):
     people (name, created, last used, expires, revoke). A new feed link is shown here once."""
     new_feed_url = None
     if request.method == "POST":
+        if request.POST.get("form") == "agency":
+            try:
+                agencies.set_four_eyes(request.user, request.POST.get("four_eyes") == "on")
+            except PermissionError:
+                raise Http404 from None
+            messages.success(request, _("The agency's settings are saved."))
+            return redirect("tokens")
         if request.POST.get("form") == "feed":
             if request.user.agency_id is None:
                 raise Http404

@@ -463,24 +463,27 @@ ARCHETYPES = (
         "seal", (), ("police", "customs", "ministry")),
 )
 
-# The lifecycle paths records take (each step allowed by STATUS_TRANSITIONS), with weights.
+# The lifecycle paths records take (each step allowed by STATUS_TRANSITIONS), with weights. NETWORK marks the
+# paths whose report was published to the network: the object keeps its reported status (publication is the
+# report's) and is shared at least with the network.
+NETWORK = "network"
 STATUS_PATHS = (
     (34, (S.REGISTERED,)),
     (5, (S.REGISTERED, S.REPORTED_STOLEN)),
-    (8, (S.REGISTERED, S.REPORTED_STOLEN, S.PUBLISHED)),
+    (8, (S.REGISTERED, S.REPORTED_STOLEN, NETWORK)),
     (3, (S.REPORTED_LOOTED,)),
-    (6, (S.REPORTED_LOOTED, S.PUBLISHED)),
+    (6, (S.REPORTED_LOOTED, NETWORK)),
     (4, (S.REGISTERED, S.REPORTED_MISSING)),
-    (3, (S.REGISTERED, S.REPORTED_MISSING, S.PUBLISHED)),
+    (3, (S.REGISTERED, S.REPORTED_MISSING, NETWORK)),
     (6, (S.DISCOVERED_UNKNOWN,)),
-    (3, (S.DISCOVERED_UNKNOWN, S.PUBLISHED)),
+    (3, (S.DISCOVERED_UNKNOWN, NETWORK)),
     (5, (S.DISCOVERED_UNKNOWN, S.SEIZED, S.IN_CUSTODY)),
     (5, (S.SEIZED,)),
     (6, (S.SEIZED, S.IN_CUSTODY)),
     (3, (S.SEIZED, S.IN_CUSTODY, S.RESTITUTED)),
-    (4, (S.REGISTERED, S.REPORTED_STOLEN, S.PUBLISHED, S.SEIZED, S.IN_CUSTODY, S.RESTITUTED)),
-    (3, (S.REPORTED_LOOTED, S.PUBLISHED, S.SEIZED, S.RESTITUTED)),
-    (2, (S.REGISTERED, S.REPORTED_STOLEN, S.PUBLISHED, S.RECOVERED, S.RETURNED)),
+    (4, (S.REGISTERED, S.REPORTED_STOLEN, NETWORK, S.SEIZED, S.IN_CUSTODY, S.RESTITUTED)),
+    (3, (S.REPORTED_LOOTED, NETWORK, S.SEIZED, S.RESTITUTED)),
+    (2, (S.REGISTERED, S.REPORTED_STOLEN, NETWORK, S.RECOVERED, S.RETURNED)),
 )
 # Records found or stopped at the border start with customs or the police; the rest with their holders.
 _ENFORCEMENT_START = {S.DISCOVERED_UNKNOWN, S.SEIZED}
@@ -489,7 +492,6 @@ STATUS_NOTES = {
     S.REPORTED_STOLEN: "Theft reported; police case opened",
     S.REPORTED_LOOTED: "Looting of the site reported by the inspectorate",
     S.REPORTED_MISSING: "Found missing at the annual inventory",
-    S.PUBLISHED: "Report validated and published to the network",
     S.DISCOVERED_UNKNOWN: "Found during an inspection; owner unknown",
     S.SEIZED: "Seized at the border",
     S.IN_CUSTODY: "Placed in the custody of the heritage ministry",
@@ -620,6 +622,8 @@ def demo_row(i: int, seed: int = DEFAULT_SEED, vocab_: DemoVocab | None = None, 
     arch, otype, materials, techniques, periods = _weighted(rng, vocab_.archetypes)
     period, period_concept = rng.choice(periods)
     path = _weighted(rng, STATUS_PATHS)
+    published = NETWORK in path
+    path = tuple(step for step in path if step != NETWORK)
     kinds = ("customs", "police") if path[0] in _ENFORCEMENT_START else tuple(
         k for k in arch.owners if k in ("ministry", "museum")) or arch.owners
     cc = rng.choice(list(COUNTRIES))
@@ -671,8 +675,8 @@ def demo_row(i: int, seed: int = DEFAULT_SEED, vocab_: DemoVocab | None = None, 
         history.append({"status": str(step), "at": at.isoformat(), "note": STATUS_NOTES[step]})
         at = min(now, at + timedelta(days=rng.randint(2, 400), seconds=rng.randint(0, 86399)))
     sharing = _weighted(rng, [(w, s) for s, w in SHARING_WEIGHTS])
-    if S.PUBLISHED in path and sharing == Sharing.AGENCY:
-        sharing = Sharing.NETWORK  # publishing reaches at least the network (as change_status does)
+    if published and sharing == Sharing.AGENCY:
+        sharing = Sharing.NETWORK  # a published report reaches at least the network (as validate_report does)
     holder = {S.IN_CUSTODY: "Heritage ministry store", S.SEIZED: "Customs evidence store"}.get(path[-1], "")
     return {
         "record_number": f"{cc}-{agency_kind[:3].upper()}-{i:07d}",

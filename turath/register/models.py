@@ -28,13 +28,16 @@ class ObjectStatus(models.TextChoices):
 S = ObjectStatus
 _REPORTED = {S.REPORTED_MISSING, S.REPORTED_STOLEN, S.REPORTED_LOOTED}
 # The lifecycle: from a status, where an object may go next.
+# Publication to the network belongs to the theft report, not to the object: a stolen object stays
+# «reported stolen» until it is found, seized or returned. «published» is kept only to read old history
+# (cases migration 0003 gave the objects left in it back their reported status).
 STATUS_TRANSITIONS: dict[str, set[str]] = {
     S.REGISTERED: _REPORTED | {S.SEIZED, S.IN_CUSTODY},
-    S.REPORTED_MISSING: {S.PUBLISHED, S.RECOVERED, S.REGISTERED},
-    S.REPORTED_STOLEN: {S.PUBLISHED, S.RECOVERED, S.REGISTERED},
-    S.REPORTED_LOOTED: {S.PUBLISHED, S.RECOVERED, S.REGISTERED},
+    S.REPORTED_MISSING: {S.SEIZED, S.RECOVERED, S.REGISTERED},
+    S.REPORTED_STOLEN: {S.SEIZED, S.RECOVERED, S.REGISTERED},
+    S.REPORTED_LOOTED: {S.SEIZED, S.RECOVERED, S.REGISTERED},
     S.PUBLISHED: {S.SEIZED, S.RECOVERED},
-    S.DISCOVERED_UNKNOWN: {S.PUBLISHED, S.SEIZED, S.IN_CUSTODY},
+    S.DISCOVERED_UNKNOWN: {S.SEIZED, S.IN_CUSTODY},
     S.SEIZED: {S.IN_CUSTODY, S.RECOVERED, S.RESTITUTED, S.RETURNED},
     S.RECOVERED: {S.IN_CUSTODY, S.RESTITUTED, S.RETURNED},
     S.IN_CUSTODY: {S.RESTITUTED, S.RETURNED},

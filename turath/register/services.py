@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from turath.core import audit, multilingual
 from turath.core.countries import is_country
@@ -527,3 +528,54 @@ def _bump(obj):
     """Record that a child (image) changed: bump the version so concurrent editors notice."""
     CulturalObject.objects.filter(pk=obj.pk).update(version=obj.version + 1)
     obj.version += 1
+
+
+def may_read_audit(user, obj: CulturalObject) -> bool:
+    """The record's audit trail is for those who answer for it: its agency's editors and the secretariat."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if user.is_superuser or (user.agency and user.agency.kind == "secretariat" and user.has_role(Role.EDITOR)):
+        return CulturalObject.objects.restrict(user).filter(pk=obj.pk).exists()
+    return CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists()
+
+
+# What the audit log's actions on a record are called on its audit page.
+AUDIT_ACTIONS = {
+    "create": gettext_lazy("Record created"), "update": gettext_lazy("Record changed"),
+    "status_change": gettext_lazy("Status changed"), "view": gettext_lazy("Record viewed"),
+    "image_add": gettext_lazy("Photograph added"), "import": gettext_lazy("Imported"),
+}
+
+
+def _audit_value(key: str, value):
+    """A status or sharing level as the reader calls it; other values as stored."""
+    if key == "status" and value in ObjectStatus.values:
+        return ObjectStatus(value).label
+    if key == "sharing" and value in Sharing.values:
+        return Sharing(value).label
+    return value
+
+
+def audit_trail(obj: CulturalObject, limit: int = 500) -> list[dict]:
+    """The audit entries about one record, newest first, with the fields each one changed."""
+    from turath.core.models import AuditEntry
+
+    rows = []
+    for e in AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)) \
+            .order_by("-seq")[:limit]:
+        before, after = e.before or {}, e.after or {}
+        changed = [(key, _audit_value(key, before.get(key)), _audit_value(key, after.get(key)))
+                   for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+        rows.append({"entry": e, "changed": changed, "label": str(AUDIT_ACTIONS.get(e.action, e.action))})
+    return rows
+
+
+def propose_record_number(agency, year: int | None = None) -> str:
+    """The next free record number of the agency's own series, «EG-MOA-2026-0042»: its code, the year and a
+    sequence. A proposal: the person may keep it or type the number their inventory already uses."""
+    from django.utils import timezone
+
+    prefix = f"{agency.code.upper()}-{year or timezone.localdate().year}-"
+    taken = CulturalObject.objects.filter(record_number__startswith=prefix).values_list("record_number", flat=True)
+    numbers = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"

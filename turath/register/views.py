@@ -22,7 +22,7 @@ from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import Sharing, can_add
 from turath.vocabulary.models import Concept
 
-from . import services
+from . import links, services
 from .facets import FACETS
 from .forms import ObjectForm, StatusForm
 from .images import ImageRejected, add_image, image_response
@@ -133,8 +133,22 @@ def object_detail(request, record_number):
     return render(request, "register/object_detail.html", {
         "nav": "register", "obj": obj, "editable": editable,
         "broader": list(obj.object_type.broader.all()),
+        "links": links.links(request.user, obj) if request.user.is_authenticated else [],
+        "may_audit": services.may_read_audit(request.user, obj),
         "status_form": StatusForm(allowed=allowed, initial={"version": obj.version}) if allowed else None,
     })
+
+
+@login_required
+@require_GET
+def object_audit(request, record_number):
+    """Who did what to the record, when, before and after: the audit log's entries about it, for the owning
+    agency's editors and the secretariat (services.may_read_audit)."""
+    obj = _visible(request, record_number)
+    if not services.may_read_audit(request.user, obj):
+        raise Http404
+    return render(request, "register/object_audit.html", {
+        "nav": "register", "obj": obj, "entries": services.audit_trail(obj)})
 
 
 @require_GET

@@ -1,6 +1,7 @@
 """The REST API and the web pages of each step: they exist, work with plain forms, and answer 404
 for what the user may not see."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -47,8 +48,9 @@ def test_report_api_lifecycle_and_404_for_other_states(users, eg_object, django_
     conflict = eg.patch(f"/api/v1/reports/{pk}/", {"police_reference": "B", "version": version}, format="json")
     assert conflict.status_code == 409 and "someone else" in conflict.json()["detail"]
     assert eg.post(f"/api/v1/reports/{pk}/submit/").status_code == 200
+    assert eg.post(f"/api/v1/reports/{pk}/validate/").status_code == 403  # four eyes: not the submitter
     with django_capture_on_commit_callbacks(execute=True):
-        validated = eg.post(f"/api/v1/reports/{pk}/validate/")
+        validated = api(users["eg_ministry_agency_admin"]).post(f"/api/v1/reports/{pk}/validate/")
     assert validated.status_code == 200 and validated.json()["state"] == "published"
     assert ma.get(f"/api/v1/reports/{pk}/").status_code == 200
     alerts = ma.get("/api/v1/alerts/").json()
@@ -107,8 +109,10 @@ def test_pages_of_each_step(client, users, actor, eg_object, lang, django_captur
     report = Report.objects.get()
     assert client.get(r["Location"]).status_code == 200
     client.post(f"/cases/reports/{report.pk}/submit/", {"version": 1})
+    client.force_login(users["eg_ministry_agency_admin"])  # four eyes: a second person validates
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/cases/reports/{report.pk}/validate/", {"version": 2})
+    client.force_login(eg)
     report.refresh_from_db()
     assert report.state == "published"
     stale = client.post(f"/cases/reports/{report.pk}/edit/", {"kind": "theft", "occurred_on": report.occurred_on,
@@ -185,3 +189,199 @@ def test_report_page_shows_the_circumstances_isolated(client, users, eg_object, 
     assert '<span dir="auto">القاهرة</span>' in html
     # The timeline names its events in the page's language, not by their codes.
     assert f'<span class="tag" data-kind="report">{tag}</span>' in html
+
+
+def test_a_validated_theft_report_keeps_its_objects_reported_stolen(client, users, actor, eg_object):
+    """Publication belongs to the report: after validation the object is still «reported stolen», in that filter
+    and with that badge, until it is found."""
+    contributor, editor = users["eg_ministry_contributor"], users["eg_ministry_editor"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "القاهرة",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+    with actor(editor):
+        services.validate_report(editor, report, expected_version=report.version)
+    eg_object.refresh_from_db()
+    assert eg_object.status == "reported_stolen" and eg_object.sharing == "network"
+    client.force_login(users["ma_police_viewer"] if "ma_police_viewer" in users else users["ma_police_editor"])
+    listed = client.get("/objects/?status=reported_stolen").content.decode()
+    assert "EG-MOA-77" in listed
+    page = client.get("/objects/EG-MOA-77/").content.decode()
+    assert "Reported stolen" in page and "Validated and published to the network" not in page
+
+
+def test_migration_gives_published_objects_back_their_reported_status(users, actor, eg_object):
+    import importlib
+
+    from django.apps import apps
+
+    from turath.register.models import CulturalObject, StatusChange
+
+    migration = importlib.import_module("turath.cases.migrations.0003_daily_objects_stay_reported")
+    contributor = users["eg_ministry_contributor"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "looting", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "سقارة",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+    Report.objects.filter(pk=report.pk).update(state="published", published_at=timezone.now())
+    # As the old validation left it.
+    CulturalObject.objects.filter(pk=eg_object.pk).update(status="published")
+    StatusChange.objects.create(object=eg_object, from_status="reported_looted", to_status="published")
+    migration.forwards(apps, None)
+    eg_object.refresh_from_db()
+    assert eg_object.status == "reported_looted"
+    last = eg_object.status_history.last()
+    assert (last.from_status, last.to_status) == ("published", "reported_looted") and "report" in last.note
+    migration.forwards(apps, None)  # again: nothing left to correct
+    assert eg_object.status_history.count() == 3
+
+
+def test_four_eyes_a_second_person_validates_and_the_agency_admin_may_turn_it_off(client, users, actor, eg_object):
+    from turath.core.models import AuditEntry
+
+    editor = users["eg_ministry_editor"]
+    with actor(editor):
+        report = services.create_report(editor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "الأقصر",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(editor, report)
+    # The same editor drafted and submitted it: no validate button, a note, and the service refuses (audited).
+    client.cookies["django_language"] = "fr"
+    client.force_login(editor)
+    page = client.get(f"/cases/reports/{report.pk}/").content.decode()
+    assert 'id="four-eyes"' in page and f"/cases/reports/{report.pk}/validate/" not in page
+    with actor(editor), pytest.raises(PermissionError):
+        services.validate_report(editor, report, expected_version=report.version)
+    assert client.post(f"/cases/reports/{report.pk}/validate/", {"version": report.version}).status_code in (302, 403)
+    report.refresh_from_db()
+    assert report.state == "submitted"
+    assert AuditEntry.objects.filter(action="cases.report.validation_refused", object_id=str(report.pk)).exists()
+    # The agency's administrator turns four eyes off (audited); then the same person may validate.
+    admin = users["eg_ministry_agency_admin"]
+    client.force_login(admin)
+    assert client.post("/accounts/tokens/", {"form": "agency"}).status_code == 302  # checkbox off
+    editor.agency.refresh_from_db()
+    assert not editor.agency.four_eyes_validation
+    assert AuditEntry.objects.filter(action="core.agency.four_eyes").exists()
+    client.force_login(editor)
+    assert f"/cases/reports/{report.pk}/validate/" in client.get(f"/cases/reports/{report.pk}/").content.decode()
+    with actor(editor):
+        services.validate_report(editor, report, expected_version=report.version)
+    # An editor may not change the agency's settings.
+    assert client.post("/accounts/tokens/", {"form": "agency", "four_eyes": "on"}).status_code == 404
+
+
+def test_another_editor_of_the_agency_validates(users, actor, eg_object):
+    contributor, editor = users["eg_ministry_contributor"], users["eg_ministry_editor"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "أسوان",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+    assert report.submitted_by == contributor
+    with actor(editor):
+        report = services.validate_report(editor, report, expected_version=report.version)
+    assert report.state == "published" and report.validated_by == editor
+
+
+def test_object_page_links_the_cases_the_reader_may_see_and_its_audit_trail(client, users, actor, eg_object):
+    contributor, admin = users["eg_ministry_contributor"], users["eg_ministry_agency_admin"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "المنيا",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+    with actor(admin):
+        services.validate_report(admin, report, expected_version=report.version)
+    client.cookies["django_language"] = "ar"
+    client.force_login(users["eg_ministry_editor"])
+    page = client.get("/objects/EG-MOA-77/").content.decode()
+    section = page[page.index('id="related-cases"'):]
+    assert report.number in section and f"/cases/reports/{report.pk}/" in section
+    assert 'id="audit-link"' in page
+    trail = client.get("/objects/EG-MOA-77/audit/").content.decode()
+    assert "تغيّرت الحالة" in trail and "مُبلّغ عن سرقته" in trail and users["eg_ministry_editor"].username in trail
+    # Another agency's police see the report they were alerted of, but not the audit trail.
+    client.force_login(users["ma_police_editor"])
+    page = client.get("/objects/EG-MOA-77/").content.decode()
+    assert report.number in page and 'id="audit-link"' not in page
+    assert client.get("/objects/EG-MOA-77/audit/").status_code == 404
+    # A museum of the other state sees neither the report nor the trail (the record is shared with the network).
+    client.force_login(users["ma_museum_editor"])
+    assert client.get("/objects/EG-MOA-77/").status_code == 404
+    assert client.get("/objects/EG-MOA-77/audit/").status_code == 404
+
+
+def test_secretariat_dashboard_covers_the_network_by_state_and_month(client, users, actor, eg_object):
+    client.cookies["django_language"] = "fr"
+    client.force_login(users["secretariat_admin"])
+    empty = client.get("/cases/dashboard/").content.decode()
+    assert 'id="network"' in empty and empty.count("Pas encore de données.") >= 4
+    contributor, admin = users["eg_ministry_contributor"], users["eg_ministry_agency_admin"]
+    with actor(contributor):
+        report = services.create_report(contributor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "Louxor",
+            "publish_sharing": "network"}, objects=["EG-MOA-77"])
+        report = services.submit_report(contributor, report)
+        draft = services.create_report(contributor, {  # a draft of Egypt's: not the secretariat's to count
+            "kind": "loss", "occurred_on": (date.today() - timedelta(days=2)).isoformat(), "place": "Assouan"},
+            objects=["EG-MOA-77"])
+    with actor(admin):
+        services.validate_report(admin, report, expected_version=report.version)
+    ma = users["ma_police_editor"]
+    with actor(ma):
+        services.create_seizure(ma, {"seized_on": date.today().isoformat(), "place": "Tanger Med",
+                                     "publish_sharing": "network"})
+    page = client.get("/cases/dashboard/").content.decode()
+    table = page[page.index('class="network-table"'):page.index("</table>", page.index('class="network-table"'))]
+    egypt = table[table.index("Égypte"):].split("</tr>")[0]
+    assert [int(n) for n in re.findall(r"<td>(\d+)</td>", egypt)] == [1, 0, 1, 0, 0]  # the draft is not counted
+    assert "Maroc" not in table  # Morocco's seizure is not published: the secretariat does not see it yet
+    assert draft.number not in page
+    assert "<svg" in page[page.index("Signalements de vol, perte et pillage par mois"):]
+    # An agency's own dashboard has no network section.
+    client.force_login(users["eg_ministry_editor"])
+    assert 'id="network"' not in client.get("/cases/dashboard/").content.decode()
+
+
+def test_report_form_proposes_a_number_takes_photos_and_names_bad_fields(client, users):
+    import io
+
+    from PIL import Image
+
+    from turath.register.models import CulturalObject
+
+    client.cookies["django_language"] = "fr"
+    client.force_login(users["eg_ministry_editor"])
+    page = client.get("/cases/reports/new/").content.decode()
+    year = date.today().year
+    assert f'value="EG-MOA-{year}-0001"' in page and 'id="draw-map"' in page and 'capture="environment"' in page
+    # A missing place and a bad date: nothing saved, each error named by its field, the rest kept.
+    bad = client.post("/cases/reports/new/", {"kind": "theft", "occurred_on": "demain", "place": "",
+                                              "publish_sharing": "network", "circumstances": "Gardez-moi"})
+    html = bad.content.decode()
+    assert bad.status_code == 200 and 'id="form-errors"' in html and 'href="#field-place"' in html
+    assert "Gardez-moi" in html and not Report.objects.exists()
+    # With a photo of the new object: the report is saved, the object created with the proposed number and photo.
+    jpeg = io.BytesIO()
+    Image.new("RGB", (320, 240), (160, 110, 60)).save(jpeg, "JPEG")
+    jpeg.seek(0)
+    jpeg.name = "lampe.jpg"
+    ok = client.post("/cases/reports/new/", {
+        "kind": "theft", "occurred_on": (date.today() - timedelta(days=1)).isoformat(), "place": "Le Caire",
+        "geometry": '{"type": "Point", "coordinates": [31.2357, 30.0444]}', "publish_sharing": "network",
+        "new_object_type": "oil lamp", "new_object_title": "Lampe à huile", "new_object_number": f"EG-MOA-{year}-0001",
+        "photos": [jpeg]})
+    assert ok.status_code == 302, ok.content.decode()[:2000]
+    obj = CulturalObject.objects.get(record_number=f"EG-MOA-{year}-0001")
+    assert obj.images.count() == 1 and Report.objects.get().geometry["type"] == "Point"
+    assert f'value="EG-MOA-{year}-0002"' in client.get("/cases/reports/new/").content.decode()
+    # A file that is no image: refused with the field named, nothing saved.
+    text = io.BytesIO(b"not an image")
+    text.name = "notes.txt"
+    refused = client.post("/cases/reports/new/", {
+        "kind": "theft", "occurred_on": (date.today() - timedelta(days=1)).isoformat(), "place": "Le Caire",
+        "publish_sharing": "network", "new_object_type": "coin", "new_object_title": "Dinar",
+        "new_object_number": f"EG-MOA-{year}-0002", "photos": [text]})
+    assert 'href="#field-photos"' in refused.content.decode() and Report.objects.count() == 1

@@ -49,8 +49,10 @@ from turath.custody import services as custody
 from turath.register import services
 from turath.register.images import add_image
 
+# One person drafts and validates here: this office has turned four-eyes validation off (its setting).
 eg = Agency.objects.create(code="eg-moa", kind="ministry", country="EG", name_en="Ministry of Tourism and Antiquities",
-                           name_fr="Ministère du Tourisme et des Antiquités", name_ar="وزارة السياحة والآثار")
+                           name_fr="Ministère du Tourisme et des Antiquités", name_ar="وزارة السياحة والآثار",
+                           four_eyes_validation=False)
 ma = Agency.objects.create(code="ma-customs", kind="customs", country="MA",
                            name_en="Customs and Excise Administration of Morocco",
                            name_fr="Administration des douanes et impôts indirects", name_ar="إدارة الجمارك والضرائب غير المباشرة")

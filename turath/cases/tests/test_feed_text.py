@@ -50,8 +50,9 @@ def test_feed_shows_user_text_as_typed_and_runs_nothing(users, actor, django_cap
             new_objects=[{"record_number": "EG-MOA-X1", "object_type": "coin", "materials": "gold",
                           "title": f"Dinar {SCRIPT}", "language": "fr"}])
         report = services.submit_report(eg, report)
-        with django_capture_on_commit_callbacks(execute=True):
-            services.validate_report(eg, report)
+    second = users["eg_ministry_agency_admin"]  # four eyes: another person of the agency validates
+    with actor(second), django_capture_on_commit_callbacks(execute=True):
+        services.validate_report(second, report)
     feed = ElementTree.fromstring(services.agency_feed(users["ma_police_editor"].agency, "fr"))
     entries = feed.findall(f"{ATOM}entry")
     assert len(entries) == 1

@@ -45,8 +45,10 @@ from turath.heritage.services import create_place
 from turath.register import services
 from turath.register.images import add_image
 
+# One person drafts and validates here: this office has turned four-eyes validation off (its setting).
 eg = Agency.objects.create(code="eg-moa", kind="ministry", country="EG", name_en="Ministry of Tourism and Antiquities",
-                           name_fr="Ministère du Tourisme et des Antiquités", name_ar="وزارة السياحة والآثار")
+                           name_fr="Ministère du Tourisme et des Antiquités", name_ar="وزارة السياحة والآثار",
+                           four_eyes_validation=False)
 ma = Agency.objects.create(code="ma-customs", kind="customs", country="MA", name_en="Moroccan Customs",
                            name_fr="Douanes marocaines", name_ar="الجمارك المغربية")
 nadia = User.objects.create_user("nadia", password=PASSWORD, agency=eg, role="editor")

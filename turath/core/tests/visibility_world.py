@@ -54,18 +54,22 @@ def build(users) -> dict:
                                                         "location": location})
     eg = users["eg_ministry_editor"]
     with acting_as(eg, via="test"):
-        # A report shared with all members naming an object already published to the network:
-        # validation does not widen it, so the alert must not list it to a museum; and a public
-        # object, whose history must not name the report to the public.
-        published_narrow = make_object(eg, "EG-MOA-PUBLISHED-NARROW-0001", sharing="agency",
+        # A report shared with all members naming an object already published to the network, narrowed back
+        # to the network after the alert, so the alert must not list it to a museum; and a public object,
+        # whose history must not name the report to the public.
+        published_narrow = make_object(eg, "EG-MOA-PUBLISHED-NARROW-0001", sharing="network",
                                        status="reported_stolen", title="Objet publié au réseau seulement", lang="fr")
-        published_narrow = register.change_status(eg, published_narrow, "published", "Publié au réseau")
         report = cases.create_report(eg, {"kind": "theft", "occurred_on": (today - timedelta(days=30)).isoformat(),
                                           "place": "Musée copte, Le Caire", "police_reference": "CAI-SECRET-7781",
                                           "publish_sharing": "members"},
                                      objects=[w["EG-MOA-members"], published_narrow, w["EG-MOA-public"]])
         cases.submit_report(eg, report)
-        cases.validate_report(eg, report)
+    with acting_as(users["eg_ministry_agency_admin"], via="test"):
+        cases.validate_report(users["eg_ministry_agency_admin"], report)  # a second person (four eyes)
+    with acting_as(eg, via="test"):
+        # Validation widened it to the members; the agency narrows it back to the network after the alert.
+        published_narrow = register.update_object(eg, CulturalObject.objects.get(pk=published_narrow.pk),
+                                                   {"sharing": "network"})
         draft = cases.create_report(eg, {"kind": "loss", "occurred_on": (today - timedelta(days=10)).isoformat(),
                                          "place": "Réserve de Louxor", "police_reference": "LXR-DRAFT-4410"},
                                     objects=[w["EG-MOA-agency"]])

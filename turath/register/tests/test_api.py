@@ -153,26 +153,27 @@ def test_images_of_a_hidden_record_are_404(api, users, ma_secret):
 @pytest.mark.django_db
 def test_contributor_cannot_change_status_or_publish_editor_can(api, users):
     record = make_object(users["ma_museum_contributor"], "MA-MUS-2026-0003", title="Stolen astrolabe", lang="en",
-                         object_type="astrolabe", status="reported_stolen")
+                         object_type="astrolabe", status="reported_stolen", sharing="network")
     contributor = api(users["ma_museum_contributor"])
     url = "/api/v1/objects/MA-MUS-2026-0003/status/"
-    body = problem(contributor.post(url, {"status": "published"}, format="json"), 403)
+    body = problem(contributor.post(url, {"status": "recovered"}, format="json"), 403)
     assert "editor" in body["detail"]
-    problem(contributor.post(url, {"status": "recovered"}, format="json"), 403)
     problem(contributor.patch("/api/v1/objects/MA-MUS-2026-0003/", {"maker": "x"}, format="json"), 403)
 
     editor = api(users["ma_museum_editor"])
-    assert editor.get(url).json()["allowed_transitions"] == ["published", "recovered", "registered"]
-    response = editor.post(url, {"status": "published", "note": "Validé par le musée"}, format="json")
+    # «published» is no status of an object (a report is published); a stolen object stays stolen until found.
+    assert editor.get(url).json()["allowed_transitions"] == ["recovered", "registered", "seized"]
+    problem(editor.post(url, {"status": "published"}, format="json"), 400)
+    response = editor.post(url, {"status": "recovered", "note": "Retrouvé par la police"}, format="json")
     assert response.status_code == 200, response.content
     data = response.json()
-    assert data["status"] == "published" and data["version"] == 2
+    assert data["status"] == "recovered" and data["version"] == 2
     assert [(h["from_status"], h["to_status"]) for h in data["history"]] == [("", "reported_stolen"),
-                                                                             ("reported_stolen", "published")]
-    assert data["history"][1]["note"] == "Validé par le musée" and data["history"][1]["by"] == "ma_museum_editor"
+                                                                             ("reported_stolen", "recovered")]
+    assert data["history"][1]["note"] == "Retrouvé par la police" and data["history"][1]["by"] == "ma_museum_editor"
     record.refresh_from_db()
-    assert record.status == "published" and record.sharing == "network"
-    # Another agency sees the published alert and its history, but not who in the museum acted.
+    assert record.status == "recovered"
+    # Another agency sees the record and its history, but not who in the museum acted.
     history = api(users["eg_customs_viewer"]).get(url).json()["history"]
     assert history[1]["agency"] == "ma-museum" and history[1]["by"] is None
 

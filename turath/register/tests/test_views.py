@@ -405,7 +405,7 @@ def test_object_page_query_count_does_not_grow_with_details(client, users, djang
         for i in range(3):
             add_image(editor, big, jpeg_bytes((i * 50, 0, 0)), f"{i}.jpg")
         big = services.change_status(editor, CulturalObject.objects.get(pk=big.pk), "reported_stolen")
-        services.change_status(editor, big, "published")
+        services.change_status(editor, big, "recovered")
     login(client, users["eg_customs_viewer"])
     client.get(f"/objects/{small.record_number}/")
     with django_assert_max_num_queries(40) as few:

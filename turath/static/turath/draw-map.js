@@ -1,5 +1,5 @@
-/* Drawing a polygon on the offline map: each click adds a corner, «close» writes the polygon as GeoJSON
-   into the form's text field (which stays editable: a user may paste a boundary instead), and the
+/* Drawing a place on the offline map: each click adds a corner, «close» writes the polygon (or, after a
+   single click where the map allows a point, the point) as GeoJSON into the form's text field (which stays editable: a user may paste a boundary instead), and the
    centre of the polygon into the longitude/latitude fields when the form has them. Coordinates are
    written with a decimal point whatever the page's language: they are data, not text. */
 (function () {
@@ -39,12 +39,19 @@
         if (what === "clear") {
           corners = []; redraw(); if (shape) { map.removeLayer(shape); shape = null; } target.value = ""; return;
         }
-        if (corners.length < 3) return;
-        var ring = corners.map(function (c) { return [round(c.lng), round(c.lat)]; });
-        ring.push(ring[0]);
-        var geojson = { type: "Polygon", coordinates: [ring] };
+        var geojson;
+        if (corners.length === 1 && el.dataset.point === "yes") {
+          geojson = { type: "Point", coordinates: [round(corners[0].lng), round(corners[0].lat)] };
+        } else {
+          if (corners.length < 3) return;
+          var ring = corners.map(function (c) { return [round(c.lng), round(c.lat)]; });
+          ring.push(ring[0]);
+          geojson = { type: "Polygon", coordinates: [ring] };
+        }
         target.value = JSON.stringify(geojson);
-        var centre = show(geojson).getBounds().getCenter();
+        var shown = show(geojson);
+        var centre = geojson.type === "Point" ? L.latLng(geojson.coordinates[1], geojson.coordinates[0])
+          : shown.getBounds().getCenter();
         if (lonField && latField) { lonField.value = String(round(centre.lng)); latField.value = String(round(centre.lat)); }
         corners = []; redraw();
         target.dispatchEvent(new Event("change"));
@@ -53,7 +60,7 @@
     // A boundary already in the field (typed, pasted, or sent back with an error) is drawn and shown.
     function fromField() {
       if (!target.value.trim()) return;
-      try { map.fitBounds(show(JSON.parse(target.value)).getBounds(), { maxZoom: 12 }); } catch (e) { /* not GeoJSON yet */ }
+      try { map.fitBounds(show(JSON.parse(target.value)).getBounds(), { maxZoom: 10 }); } catch (e) { /* not GeoJSON yet */ }
     }
     target.addEventListener("input", fromField);
     fromField();
