@@ -1076,12 +1076,15 @@ class Engine:
             cands.sort(key=lambda c: (-c.score, c.key))
             visible, hidden = [], 0
             for c in cands:
+                # The no-match threshold applies to a candidate's own confidence: look-alikes are all
+                # shown (flagged similar, each with its shared, lower confidence), never dropped for
+                # resembling each other.
                 ok = _allowed(allowed_keys, c)
                 if not ok:
-                    if c.score >= self.threshold:
+                    if c.independent_score >= self.threshold:
                         hidden += 1
                     continue
-                if c.score < self.threshold and not include_below_threshold:
+                if c.independent_score < self.threshold and not include_below_threshold:
                     continue
                 visible.append(c)
             return QueryResult(candidates=visible[:top], hidden_count=hidden, threshold=self.threshold, flags=flags,
