@@ -36,8 +36,13 @@ def raw_vlad(des: np.ndarray, codebook: np.ndarray) -> np.ndarray:
     if len(des):
         bits = np.unpackbits(np.asarray(des, np.uint8), axis=1).astype(np.float32)
         # nearest codeword by squared distance: |b|^2 is per-row constant, so argmax(2 b.c - |c|^2)
-        a = np.argmax(bits @ (2 * codebook.T) - (codebook * codebook).sum(1), axis=1)
-        np.add.at(out, a, bits - codebook[a])
+        # einsum, not @: OpenBLAS's threads spin against the other processes on a shared 2-core
+        # machine (a 6x8192 by 8192x256 product took 118 ms with @, 3 ms with einsum)
+        a = np.argmax(np.einsum("nd,kd->nk", bits, 2 * codebook) - (codebook * codebook).sum(1), axis=1)
+        order = np.argsort(a, kind="stable")
+        sa = a[order]
+        starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
+        out[sa[starts]] = np.add.reduceat((bits - codebook[a])[order], starts, axis=0)
         out = np.sign(out) * np.sqrt(np.abs(out))
         n = np.linalg.norm(out, axis=1, keepdims=True)
         out = out / np.maximum(n, 1e-9)
@@ -53,7 +58,7 @@ class GlobalDescriptor:
         self.dim = self.proj.shape[1]
 
     def project(self, raw: np.ndarray) -> np.ndarray:
-        y = (np.atleast_2d(raw) - self.mean) @ self.proj
+        y = np.einsum("nr,rd->nd", np.atleast_2d(raw) - self.mean, self.proj)  # not @: see raw_vlad
         y /= np.maximum(np.linalg.norm(y, axis=1, keepdims=True), 1e-9)
         return y.astype(np.float32)
 
