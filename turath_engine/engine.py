@@ -911,7 +911,8 @@ class Engine:
     def stats(self) -> dict:
         size = sum(os.path.getsize(os.path.join(self.path, f)) for f in os.listdir(self.path))
         return {"images": len(self), "texts": len(self._text_rows), "bytes_on_disk": size,
-                "pending_delta": len(self._delta),
+                "pending_delta": len(self._delta) if self.first_stage == "bow" else len(self._gidx.delta_ids),
+                "first_stage": self.first_stage,
                 "embeddings": textmod.embedder().loaded}
 
     def keys(self) -> list[str]:
