@@ -8,7 +8,15 @@ Index directory layout (everything derivable is rebuilt by ``Engine.repair()``):
 - ``feat-NNN.bin``: append-only shards of per-image records ``des (n*32 B) | xy (n*8 B) | words
   (n*2 B)``, read through ``numpy.memmap`` so 100,000+ images never have to sit in RAM;
 - ``bow-*.npy``: the inverted file (visual word -> images, tf-idf weights), memory-mapped;
-- ``pdq.faiss`` and ``text.faiss``: faiss indexes of PDQ hashes and text embeddings.
+- ``pdq.faiss`` and ``text.faiss``: faiss indexes of PDQ hashes and text embeddings;
+- ``global.faiss``: the first stage, an approximate-nearest-neighbour index of one global descriptor
+  per image (``globaldesc``, ``globalindex``), memory-mapped; the descriptors themselves are in
+  ``images.gdesc``.
+
+Two first stages: ``global`` (the default; sub-linear: the ANN shortlist is re-ranked by word
+matches read from the shards for its images only, then verified) and ``bow`` (the inverted file
+over every image; its cost grows linearly with the register). ``TURATH_ENGINE_FIRST_STAGE=bow``
+selects the second, for comparison.
 """
 
 from __future__ import annotations
@@ -29,6 +37,8 @@ import numpy as np
 from . import text as textmod
 from .errors import BadImageError, EngineError, IndexCorruptError, IndexMissingError, KeyNotFoundError
 from .features import Features, default_vocabulary, orb_features, pdq_hash
+from .globaldesc import default_descriptor
+from .globalindex import GlobalIndex
 from .imaging import load_image
 from .verify import QueryDescriptors, ransac, verify
 
@@ -45,6 +55,8 @@ QUERY_SOFT_WORDS = 2  # sub-words per query descriptor (see Vocabulary.assign_mu
 # factor of 5 halved the shortlist's time (p95 477 -> 282 ms CPU) but lost 7 of 62 top-1 hits in a
 # 90-query probe; recall is the scarcer of the two here (benchmarks/matching/RESULTS.md).
 STOP_FACTOR = 1e9
+GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similarity)
+WORD_MASK = 0xFFFF  # shards store words as uint16; the two-level vocabulary has 131,072 words
 HE_THRESHOLD = 64  # max Hamming distance (of 256 bits) for a word match to vote in the shortlist
 CALIBRATION_FILE = os.path.join(os.path.dirname(__file__), "data", "calibration.json")
 
@@ -92,6 +104,7 @@ class Fingerprint:
     words: np.ndarray  # (n,) visual word per keypoint
     pdq: np.ndarray  # (32,) uint8
     quality: int
+    gdesc: np.ndarray  # (DIM,) float32 global descriptor
     size: tuple[int, int]  # working-image (width, height)
     flags: list[str]
 
@@ -113,7 +126,7 @@ def fingerprint(src) -> Fingerprint:
     words = default_vocabulary().assign(feats.des)
     pdq, q = pdq_hash(img)
     h, w = img.rgb.shape[:2]
-    return Fingerprint(feats, words, pdq, q, (w, h), img.flags)
+    return Fingerprint(feats, words, pdq, q, default_descriptor().describe(feats.des), (w, h), img.flags)
 
 
 def _fingerprint_job(args):
@@ -139,6 +152,9 @@ class Candidate:
     text_score: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    # the candidate's own calibrated confidence, before sharing it with look-alike candidates
+    independent_score: float | None = None
+    similar: bool = False  # another candidate is (independently) about as likely: "similar objects"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -151,10 +167,11 @@ class QueryResult:
     threshold: float = 0.5
     flags: list[str] = field(default_factory=list)
     ms: float = 0.0
+    similar: bool = False  # several candidates are alike: no single one can be trusted as "the" object
 
     def to_dict(self) -> dict:
         return {"candidates": [c.to_dict() for c in self.candidates], "hidden_count": self.hidden_count,
-                "threshold": self.threshold, "flags": self.flags, "ms": self.ms}
+                "threshold": self.threshold, "flags": self.flags, "ms": self.ms, "similar": self.similar}
 
 
 # ---------------------------------------------------------------- engine
@@ -255,7 +272,8 @@ class Engine:
             """
             CREATE TABLE meta(k TEXT PRIMARY KEY, v TEXT);
             CREATE TABLE images(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, grp TEXT NOT NULL, meta TEXT,
-                shard INTEGER, off INTEGER, n INTEGER, fw INTEGER, fh INTEGER, scale REAL, pdq BLOB, quality INTEGER);
+                shard INTEGER, off INTEGER, n INTEGER, fw INTEGER, fh INTEGER, scale REAL, pdq BLOB, quality INTEGER,
+                gdesc BLOB);
             CREATE TABLE texts(id INTEGER PRIMARY KEY, key TEXT UNIQUE NOT NULL, grp TEXT NOT NULL, meta TEXT,
                 body TEXT, lang TEXT, emb BLOB);
             """
@@ -263,6 +281,7 @@ class Engine:
         self.db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT_VERSION),))
         self.db.execute("INSERT INTO meta VALUES ('vocab_k', ?)", (str(self._vocab.k),))
         self.db.execute("INSERT INTO meta VALUES ('bow_built', '-1')")
+        self.db.execute("INSERT INTO meta VALUES ('global_built', '-1')")
 
     def _check_schema(self):
         rows = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
@@ -270,6 +289,12 @@ class Engine:
             raise IndexCorruptError(f"{self.path}: unknown index format {rows.get('format')!r}; rebuild the index")
         if rows.get("vocab_k") != str(self._vocab.k):
             raise IndexCorruptError(f"{self.path}: index was built with another visual vocabulary; rebuild it")
+        cols = {r[1] for r in self.db.execute("PRAGMA table_info(images)")}
+        if "gdesc" not in cols:  # an index made before the global first stage: filled from the shards
+            self.db.execute("ALTER TABLE images ADD COLUMN gdesc BLOB")
+        self.first_stage = os.environ.get("TURATH_ENGINE_FIRST_STAGE", "global")
+        if self.first_stage not in ("global", "bow"):
+            raise EngineError(f"TURATH_ENGINE_FIRST_STAGE must be 'global' or 'bow', not {self.first_stage!r}")
 
     def _meta(self, k, default=None):
         r = self.db.execute("SELECT v FROM meta WHERE k=?", (k,)).fetchone()
@@ -292,7 +317,9 @@ class Engine:
         self._live = np.zeros(max_id + 1 + 1024, dtype=bool)
         for (i,) in self.db.execute("SELECT id FROM images"):
             self._live[i] = True
+        self._dirty = False
         self._load_bow()
+        self._load_global()
         # PDQ faiss index
         self._pdq = faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(256))
         pdq_file = self._fpath("pdq.faiss")
@@ -301,10 +328,15 @@ class Engine:
                 self._pdq = faiss.read_index_binary(pdq_file)
             except Exception:
                 raise IndexCorruptError(f"{pdq_file} is corrupt; open with repair=True to rebuild it") from None
-            if self._pdq.ntotal != n_img:
-                raise IndexCorruptError(f"{pdq_file} is out of date ({self._pdq.ntotal} != {n_img} images); open with repair=True")
-        elif n_img:
-            raise IndexCorruptError(f"{pdq_file} is missing; open with repair=True to rebuild it")
+        if self._pdq.ntotal != n_img:
+            # images committed to the database after the last flush (a crash, a killed process):
+            # the hashes are in the database, so the index is rebuilt from it, not refused
+            self._pdq = faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(256))
+            rows = self.db.execute("SELECT id, pdq FROM images").fetchall()
+            if rows:
+                self._pdq.add_with_ids(np.stack([np.frombuffer(r[1], np.uint8) for r in rows]),
+                                       np.array([r[0] for r in rows], dtype=np.int64))
+            self._dirty = True
         # texts: lexical index in memory, embeddings in faiss
         self._lex = textmod.LexicalIndex()
         self._text_rows: dict[int, tuple[str, str, dict]] = {}
@@ -321,14 +353,57 @@ class Engine:
             except Exception:
                 raise IndexCorruptError(f"{tf} is corrupt; open with repair=True to rebuild it") from None
         n_emb = self.db.execute("SELECT COUNT(*) FROM texts WHERE emb IS NOT NULL").fetchone()[0]
-        if self._temb.ntotal != n_emb:
-            raise IndexCorruptError(f"{tf} is out of date or missing; open with repair=True to rebuild it")
-        self._dirty = False
+        if self._temb.ntotal != n_emb:  # as for PDQ: texts committed after the last flush
+            self._temb = faiss.IndexIDMap2(faiss.IndexFlatIP(384))
+            rows = self.db.execute("SELECT id, emb FROM texts WHERE emb IS NOT NULL").fetchall()
+            if rows:
+                self._temb.add_with_ids(np.stack([np.frombuffer(r[1], np.float32) for r in rows]),
+                                        np.array([r[0] for r in rows], dtype=np.int64))
+            self._dirty = True
+
+    def _load_global(self):
+        """Memory-map the first stage's snapshot; images added since are its delta (from the database)."""
+        gd = default_descriptor()
+        self._gidx = GlobalIndex(self._fpath("global.faiss"), gd.dim)
+        # descriptors missing (an index from before the first stage): computed from the stored ORB features
+        missing = self.db.execute("SELECT id, shard, off, n FROM images WHERE gdesc IS NULL").fetchall()
+        if missing:
+            self.db.execute("BEGIN")
+            for iid, sid, off, n in missing:
+                des, _xy, _w = self._read_record(sid, off, n)
+                self.db.execute("UPDATE images SET gdesc=? WHERE id=?", (gd.describe(des).astype(np.float16).tobytes(), iid))
+            self.db.execute("COMMIT")
+        built = int(self._meta("global_built", "-1"))
+        if built >= 0:
+            if not os.path.exists(self._gidx.path):
+                raise IndexCorruptError(f"{self._gidx.path} is missing; open with repair=True to rebuild it")
+            self._gidx.load()
+        ids, vecs = [], []
+        for iid, g in self.db.execute("SELECT id, gdesc FROM images WHERE id > ?", (built,)):
+            ids.append(iid)
+            vecs.append(np.frombuffer(g, np.float16).astype(np.float32))
+        self._gidx.set_delta(ids, vecs)
+
+    def rebuild_global(self) -> None:
+        """Fold every live descriptor into a new first-stage snapshot (atomic replace)."""
+        with self._lock:
+            rows = self.db.execute("SELECT id, gdesc FROM images ORDER BY id").fetchall()
+            ids = np.array([r[0] for r in rows], np.int64)
+            vecs = (np.stack([np.frombuffer(r[1], np.float16) for r in rows]).astype(np.float32) if rows
+                    else np.zeros((0, self._gidx.dim), np.float32))
+            self._gidx.rebuild(ids, vecs)
+            self._set_meta("global_built", int(ids[-1]) if len(ids) else 0)
+            # images added while rebuilding cannot exist (the lock), so the delta is empty
 
     def _load_bow(self):
         """Memory-map the inverted file and re-read the delta (images added since its build)."""
         built = int(self._meta("bow_built", "-1"))
         self._bow = None
+        self._delta: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._delta_cache = None
+        if self.first_stage != "bow":
+            self._built = built
+            return
         if built >= 0:
             try:
                 self._bow = {name: np.load(self._fpath(f"bow-{name}.npy"), mmap_mode="r")
@@ -349,19 +424,21 @@ class Engine:
         self._delta_cache = None
         for row in self.db.execute("SELECT id, shard, off, n FROM images WHERE id > ?", (built,)):
             des, xy, words = self._read_record(*row[1:])
-            self._delta[row[0]] = (words.astype(np.int32), np.array(des), np.array(xy))
+            self._delta[row[0]] = (words.astype(np.int32), np.array(des), np.array(xy))  # uint16 in the shard
 
     def repair(self) -> None:
         """Rebuild every derived file (inverted file, faiss indexes) from the database + shards."""
         import faiss
 
         with self._lock:
-            for name in ("bow-indptr.npy", "bow-rows.npy", "bow-des.npy", "bow-xy.npy", "bow-idf.npy", "bow-nkp.npy", "pdq.faiss", "text.faiss"):
+            for name in ("bow-indptr.npy", "bow-rows.npy", "bow-des.npy", "bow-xy.npy", "bow-idf.npy", "bow-nkp.npy", "pdq.faiss",
+                         "text.faiss", "global.faiss"):
                 try:
                     os.remove(self._fpath(name))
                 except FileNotFoundError:
                     pass
             self._set_meta("bow_built", -1)
+            self._set_meta("global_built", -1)
             pdq = faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(256))
             rows = self.db.execute("SELECT id, pdq FROM images").fetchall()
             if rows:
@@ -375,7 +452,9 @@ class Engine:
                                   np.array([r[0] for r in rows], dtype=np.int64))
             faiss.write_index(temb, self._fpath("text.faiss"))
             self._load_derived()
-            self.rebuild_bow()
+            if self.first_stage == "bow":
+                self.rebuild_bow()
+            self.rebuild_global()
 
     # ------------------------------------------------------------ shards
 
@@ -481,7 +560,8 @@ class Engine:
         if self._delta:
             sources.append(self._delta_postings())
         pr, pq, pxy = [], [], []
-        qwords = qwords.astype(np.int64)
+        # the shards keep words as uint16 (WORD_MASK): words above 65,535 are looked up where they were stored
+        qwords = qwords.astype(np.int64) & WORD_MASK
         # qkp[j]: the query keypoint of word entry j (a keypoint has several entries when soft-assigned)
         qkp = np.arange(len(qwords)) if qkp is None else np.asarray(qkp, np.int64)
         # Hamming distances on four 64-bit lanes instead of 32 bytes: same result, a quarter of the work.
@@ -548,6 +628,52 @@ class Engine:
             pairs = empty
         return short, pairs
 
+    def _word_matches(self, cand: list[int], qwords: np.ndarray, qdes: np.ndarray, qkp: np.ndarray):
+        """The inverted file's scoring, for the first stage's candidates only: word matches whose
+        descriptors are within HE_THRESHOLD bits, read from the shards. Returns what _bow_scores
+        returns ([(image id, score)] best first, putative correspondences)."""
+        empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.float32))
+        if not cand or len(qwords) == 0:
+            return [], empty
+        rows = {r[0]: r[1:] for r in self.db.execute(
+            f"SELECT id, shard, off, n FROM images WHERE id IN ({','.join('?' * len(cand))})", cand)}
+        rid, rw, rd, rxy, nkp = [], [], [], [], {}
+        for iid in cand:
+            if iid not in rows:
+                continue
+            des, xy, w = self._read_record(*rows[iid])
+            rid.append(np.full(len(w), iid, np.int64))
+            rw.append(w.astype(np.int64))
+            rd.append(des)
+            rxy.append(xy)
+            nkp[iid] = max(1, len(w))
+        if not rid:
+            return [], empty
+        rid, rw, rd, rxy = np.concatenate(rid), np.concatenate(rw), np.concatenate(rd), np.concatenate(rxy)
+        qw = np.asarray(qwords, np.int64) & WORD_MASK
+        order = np.argsort(qw, kind="stable")
+        qs = qw[order]
+        lo = np.searchsorted(qs, rw, "left")
+        L = np.searchsorted(qs, rw, "right") - lo
+        post = np.repeat(np.arange(len(rw)), L)  # reference keypoint of each pair
+        if not len(post):
+            return [], empty
+        j = order[np.repeat(lo, L) + np.arange(len(post)) - np.repeat(np.cumsum(L) - L, L)]  # query word entry
+        q64 = np.ascontiguousarray(qdes).view(np.uint64)
+        r64 = np.ascontiguousarray(rd).view(np.uint64)
+        d = np.bitwise_count(q64[qkp[j]] ^ r64[post]).sum(1, dtype=np.int32)
+        ok = np.flatnonzero(d <= HE_THRESHOLD)
+        if not len(ok):
+            return [], empty
+        o = ok[np.lexsort((d[ok], post[ok]))]  # one pair per reference keypoint: its closest query descriptor
+        ok = o[np.r_[True, post[o][1:] != post[o][:-1]]]
+        r = rid[post[ok]]
+        uniq, inv = np.unique(r, return_inverse=True)
+        sc = np.bincount(inv, weights=np.exp(-((d[ok] / 24.0) ** 2)))
+        sc = sc / np.sqrt([nkp[int(u)] for u in uniq])
+        short = sorted(((int(u), float(v)) for u, v in zip(uniq, sc, strict=True)), key=lambda t: -t[1])
+        return short, (r, qkp[j[ok]].astype(np.int64), rxy[post[ok]])
+
     def _idf_for(self, idf, w):
         return idf[w] if idf is not None else 1.0
 
@@ -592,9 +718,9 @@ class Engine:
                     self._remove_image_id(old[0])
                 sid, off = self._append_record(fp)
                 cur = self.db.execute(
-                    "INSERT INTO images(key, grp, meta, shard, off, n, fw, fh, scale, pdq, quality) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    "INSERT INTO images(key, grp, meta, shard, off, n, fw, fh, scale, pdq, quality, gdesc) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                     (key, grp, json.dumps(meta, ensure_ascii=False), sid, off, len(fp.feats.des), fp.feats.size[0],
-                     fp.feats.size[1], fp.feats.scale, fp.pdq.tobytes(), fp.quality))
+                     fp.feats.size[1], fp.feats.scale, fp.pdq.tobytes(), fp.quality, fp.gdesc.astype(np.float16).tobytes()))
                 if commit:
                     self.db.execute("COMMIT")
             except BaseException:
@@ -606,8 +732,11 @@ class Engine:
                 self._live = np.concatenate([self._live, np.zeros(max(1024, iid + 1 - len(self._live)), bool)])
             self._live[iid] = True
             self._pdq.add_with_ids(fp.pdq.reshape(1, 32), np.array([iid], np.int64))
-            self._delta[iid] = (fp.words.astype(np.int32), fp.feats.des, fp.feats.xy.astype(np.float32))
-            self._delta_cache = None
+            if self.first_stage == "bow":
+                # as the shard stores it (uint16), so the delta and the rebuilt inverted file agree
+                self._delta[iid] = ((fp.words & WORD_MASK).astype(np.int32), fp.feats.des, fp.feats.xy.astype(np.float32))
+                self._delta_cache = None
+            self._gidx.add(iid, fp.gdesc.astype(np.float16).astype(np.float32))
             self._dirty = True
             return {"key": key, "keypoints": int(len(fp.feats.des)), "flags": list(fp.flags)}
 
@@ -723,8 +852,10 @@ class Engine:
             if not self._dirty:
                 return
             n_live = int(self._live.sum())
-            if self._bow is None or len(self._delta) > max(200, 0.05 * n_live):
+            if self.first_stage == "bow" and (self._bow is None or len(self._delta) > max(200, 0.05 * n_live)):
                 self.rebuild_bow()
+            if self._gidx.snapshot is None or len(self._gidx.delta_ids) > max(200, 0.05 * n_live):
+                self.rebuild_global()
             for idx, name, writer in ((self._pdq, "pdq.faiss", faiss.write_index_binary),
                                       (self._temb, "text.faiss", faiss.write_index)):
                 tmp = self._fpath(name + ".tmp")
@@ -766,7 +897,9 @@ class Engine:
             for s in old:
                 if s < first_new:
                     os.remove(self._fpath(f"feat-{s:03d}.bin"))
-            self.rebuild_bow()
+            if self.first_stage == "bow":
+                self.rebuild_bow()
+            self.rebuild_global()
             after = sum(os.path.getsize(self._fpath(f"feat-{s:03d}.bin")) for s in range(first_new, new_sid + 1))
             return {"images": len(rows), "bytes_before": before, "bytes_after": after}
 
@@ -778,7 +911,8 @@ class Engine:
     def stats(self) -> dict:
         size = sum(os.path.getsize(os.path.join(self.path, f)) for f in os.listdir(self.path))
         return {"images": len(self), "texts": len(self._text_rows), "bytes_on_disk": size,
-                "pending_delta": len(self._delta),
+                "pending_delta": len(self._delta) if self.first_stage == "bow" else len(self._gidx.delta_ids),
+                "first_stage": self.first_stage,
                 "embeddings": textmod.embedder().loaded}
 
     def keys(self) -> list[str]:
@@ -864,7 +998,13 @@ class Engine:
                     flags.append(f"image{qi}:low_texture")
                 soft = self._vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
                 qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
-                short, pairs = self._bow_scores(soft.ravel(), qf.des, 400, qkp)
+                if self.first_stage == "bow":
+                    short, pairs = self._bow_scores(soft.ravel(), qf.des, 400, qkp)
+                else:
+                    qv = default_descriptor().describe_regions(qf.des, qf.xy, qf.size)
+                    sims = self._gidx.search(qv, GLOBAL_K, self._live)
+                    cand = sorted(sims, key=lambda i: -sims[i])[:GLOBAL_K]
+                    short, pairs = self._word_matches(cand, soft.ravel(), qf.des, qkp)
                 pdq, _q = pdq_hash(img)
                 if self._pdq.ntotal:
                     D, Idx = self._pdq.search(pdq.reshape(1, 32), min(10, self._pdq.ntotal))
@@ -898,15 +1038,21 @@ class Engine:
                     continue
                 tsc = info.get("text", (None, None))
                 img_ev = info["img"]
+                nf = _facets_match_count(meta, facets) if facets else 0
+                # the words alone: calibrated on the text benchmark (never a flat 1.00, see below)
+                text_logit = None if tsc[0] is None else cal["text"]["a"] + cal["text"]["b"] * tsc[0]
                 if images:
                     p_img = self._image_conf(img_ev["inliers"]) if img_ev else self._image_conf(0)
                     logit = _logit(p_img)
                     if tsc[0] is not None:
                         logit += cal["text_weight"] * (tsc[0] - 0.5)
+                    # Fuse, never intersect: a photo that finds nothing (a poor phone photo) must not
+                    # hide what the words find, so a candidate keeps at least its words-only score.
+                    if text_logit is not None:
+                        logit = max(logit, text_logit)
                 else:
                     p_img = None
-                    logit = cal["text"]["a"] + cal["text"]["b"] * (tsc[0] or 0.0)
-                nf = _facets_match_count(meta, facets) if facets else 0
+                    logit = text_logit if text_logit is not None else cal["text"]["a"]
                 logit += cal["facet_boost"] * nf
                 score = _sigmoid(logit)
                 evidence: dict[str, Any] = {}
@@ -918,21 +1064,27 @@ class Engine:
                     evidence["text"] = tsc[1]
                 if nf:
                     evidence["facets_matched"] = nf
-                cands.append(Candidate(key=g, score=round(score, 4), group=g, image_confidence=None if p_img is None else round(p_img, 4),
+                cands.append(Candidate(key=g, score=score, group=g, image_confidence=None if p_img is None else round(p_img, 4),
                                        text_score=None if tsc[0] is None else round(tsc[0], 4), evidence=evidence, meta=meta))
+            similar = _share_among_alike(cands, self.threshold)
+            if similar:
+                flags.append("similar_objects")
             cands.sort(key=lambda c: (-c.score, c.key))
             visible, hidden = [], 0
             for c in cands:
+                # The no-match threshold applies to a candidate's own confidence: look-alikes are all
+                # shown (flagged similar, each with its shared, lower confidence), never dropped for
+                # resembling each other.
                 ok = _allowed(allowed_keys, c)
                 if not ok:
-                    if c.score >= self.threshold:
+                    if c.independent_score >= self.threshold:
                         hidden += 1
                     continue
-                if c.score < self.threshold and not include_below_threshold:
+                if c.independent_score < self.threshold and not include_below_threshold:
                     continue
                 visible.append(c)
             return QueryResult(candidates=visible[:top], hidden_count=hidden, threshold=self.threshold, flags=flags,
-                               ms=round((time.perf_counter() - t0) * 1000, 1))
+                               ms=round((time.perf_counter() - t0) * 1000, 1), similar=similar)
 
     def _text_meta(self, text_key):
         r = self.db.execute("SELECT meta FROM texts WHERE key=?", (text_key,)).fetchone()
@@ -999,6 +1151,24 @@ class Engine:
                                   "inliers": v.inliers, "matches": v.matches, "bow_score": round(bow_of.get(iid, 0.0), 4),
                                   "ref_polygon": v.ref_polygon, "ref_bbox": v.ref_bbox, "query_polygon": v.query_polygon,
                                   "pdq_distance": pdq_of.get(iid)}
+
+
+def _share_among_alike(cands: list[Candidate], threshold: float) -> bool:
+    """At most one register entry is the photographed object, so the candidates' confidences are
+    shared as mutually exclusive hypotheses: P(i) = odds_i / (1 + sum of all odds). One confident
+    candidate among weak ones keeps its confidence; four look-alike coins that each match
+    (independently 0.8) fall to ~0.2 each, and are flagged ``similar``. Returns whether any were."""
+    odds = [min(c.score, 1 - 1e-9) / (1 - min(c.score, 1 - 1e-9)) for c in cands]
+    per_group: dict[str, float] = {}  # images of one object (group=False) are one hypothesis
+    for c, o in zip(cands, odds, strict=True):
+        per_group[c.group] = max(o, per_group.get(c.group, 0.0))
+    total = 1.0 + sum(per_group.values())
+    alike = {c.group for c in cands if c.score >= threshold}
+    for c, o in zip(cands, odds, strict=True):
+        c.independent_score = round(c.score, 4)
+        c.score = round(o / total, 4)
+        c.similar = len(alike) > 1 and c.independent_score >= threshold
+    return len(alike) > 1
 
 
 class _KeyGroup:

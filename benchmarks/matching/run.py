@@ -110,7 +110,11 @@ def evaluate(eng, queries, oor, threshold):
         # image ids are insertion order + 1 = i + 1 for r{i}
         prank = pdq_keys.index(i + 1) + 1 if (i + 1) in pdq_keys else None
         rows.append({"i": i, "cat": cat, "rank": rank, "top_inliers": top.evidence["image"]["inliers"] if top else 0,
-                     "top_correct": bool(top and top.key == f"r{i}"), "top_score": top.score if top else 0.0,
+                     "top_correct": bool(top and top.key == f"r{i}"),
+                     # the candidate's own confidence decides whether it is shown (the threshold);
+                     # the shared one is what the officer reads when look-alikes compete
+                     "top_score": top.independent_score if top else 0.0, "top_shared": top.score if top else 0.0,
+                     "similar": res.similar,
                      "pdq_rank": prank, "pdq_d1": int(D[0][0])})
     neg = []
     for j, qb in oor:
@@ -122,7 +126,8 @@ def evaluate(eng, queries, oor, threshold):
         pq, _ = pdq_hash(load_image(qb))
         D, Idx = pdq_index.search(pq.reshape(1, 32), 1)
         neg.append({"j": j, "top_inliers": top.evidence["image"]["inliers"] if top else 0,
-                    "top_score": top.score if top else 0.0, "pdq_d1": int(D[0][0])})
+                    "top_score": top.independent_score if top else 0.0, "similar": res.similar,
+                    "pdq_d1": int(D[0][0])})
     return rows, neg, (lat, cpu)
 
 
@@ -151,6 +156,8 @@ def summarize(rows, neg, lat, threshold, pdq_threshold):
     out["wrong_top1_above_threshold_in_register"] = round(wrong_conf / max(1, len(rows)), 4)
     out["pdq_false_match_out_of_register"] = round(sum(1 for x in neg if x["pdq_d1"] <= pdq_threshold) / max(1, len(neg)), 4)
     out["n_out_of_register"] = len(neg)
+    out["similar_flag_in_register"] = round(sum(1 for r in rows if r.get("similar")) / max(1, len(rows)), 4)
+    out["first_stage"] = os.environ.get("TURATH_ENGINE_FIRST_STAGE", "global")
     out["latency_ms_p50"] = round(pct(lat, 50), 1)
     out["latency_ms_p95"] = round(pct(lat, 95), 1)
     # CPU time of the querying process: less sensitive to other work on the shared 2-core machine

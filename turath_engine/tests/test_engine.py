@@ -108,7 +108,7 @@ def test_add_remove_compact_and_reopen(index_copy, photos):
 def test_missing_and_corrupt_index(tmp_path, index_copy):
     with pytest.raises(IndexMissingError):
         Engine.open(str(tmp_path / "nowhere"))
-    os.remove(os.path.join(index_copy, "bow-des.npy"))
+    os.remove(os.path.join(index_copy, "global.faiss"))
     with pytest.raises(IndexCorruptError, match="repair"):
         Engine.open(index_copy)
     with Engine.open(index_copy, repair=True) as eng:  # derived files rebuild from the database

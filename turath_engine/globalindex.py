@@ -1,0 +1,140 @@
+"""The first stage's approximate-nearest-neighbour index of global descriptors.
+
+A *snapshot* (a faiss index file, memory-mapped: exact inner product below IVF_MIN vectors, IVF with
+8-bit scalar quantisation above) plus a *delta* (vectors added since, searched exactly in memory).
+The vectors themselves live in the engine's SQLite database (transactional: that is the journal),
+so adding is one row; deleting is the engine's live mask (the snapshot keeps the dead vector until
+the next rebuild); ``rebuild`` (on flush when the delta has grown, and on compact) folds everything
+into a new snapshot.
+
+Crash safety: a snapshot is written to a temporary file, fsync'ed, renamed over the old one (atomic)
+and the directory fsync'ed; only then does the caller record the new high-water mark. A crash before
+the rename leaves the previous snapshot; a crash between the rename and the mark leaves a snapshot
+that overlaps the delta, which searching tolerates (an id is counted once).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .errors import IndexCorruptError
+
+IVF_MIN = 20_000  # below this an exact (flat) index is as fast as IVF and needs no training
+NPROBE = 24
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(index, path: str) -> None:
+    """Write a faiss index so that ``path`` is always either the old or the new complete file."""
+    import faiss
+
+    tmp = path + ".tmp"
+    faiss.write_index(index, tmp)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(os.path.dirname(path) or ".")
+
+
+def build_index(ids: np.ndarray, vecs: np.ndarray, dim: int):
+    import faiss
+
+    n = len(ids)
+    if n < IVF_MIN:
+        idx = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    else:
+        nlist = int(min(65536, max(256, 4 * np.sqrt(n))))
+        quant = faiss.IndexFlatIP(dim)
+        idx = faiss.IndexIVFScalarQuantizer(quant, dim, nlist, faiss.ScalarQuantizer.QT_8bit,
+                                            faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vecs[rng.choice(n, min(n, 40 * nlist), replace=False)]
+        idx.train(np.ascontiguousarray(sample, np.float32))
+    if n:
+        for a in range(0, n, 100_000):  # bounded temporary memory at a million vectors
+            idx.add_with_ids(np.ascontiguousarray(vecs[a:a + 100_000], np.float32), ids[a:a + 100_000].astype(np.int64))
+    return idx
+
+
+class GlobalIndex:
+    def __init__(self, path: str, dim: int):
+        self.path = path
+        self.dim = dim
+        self.snapshot = None
+        self.delta_ids: list[int] = []
+        self.delta_vecs: list[np.ndarray] = []
+        self._delta_mat = None
+
+    def load(self) -> None:
+        import faiss
+
+        self.snapshot = None
+        if os.path.exists(self.path):
+            try:
+                self.snapshot = faiss.read_index(self.path, faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+            except Exception:
+                raise IndexCorruptError(f"{self.path} is corrupt; open with repair=True to rebuild it") from None
+            if self.snapshot.d != self.dim:
+                raise IndexCorruptError(f"{self.path} has another dimension; open with repair=True to rebuild it")
+            ivf = faiss.try_extract_index_ivf(self.snapshot) if hasattr(faiss, "try_extract_index_ivf") else None
+            if ivf is not None:
+                ivf.nprobe = NPROBE
+
+    @property
+    def ntotal(self) -> int:
+        return (self.snapshot.ntotal if self.snapshot is not None else 0) + len(self.delta_ids)
+
+    def set_delta(self, ids: list[int], vecs: list[np.ndarray]) -> None:
+        self.delta_ids = list(ids)
+        self.delta_vecs = list(vecs)
+        self._delta_mat = None
+
+    def add(self, iid: int, vec: np.ndarray) -> None:
+        self.delta_ids.append(int(iid))
+        self.delta_vecs.append(np.asarray(vec, np.float32))
+        self._delta_mat = None
+
+    def rebuild(self, ids: np.ndarray, vecs: np.ndarray) -> None:
+        idx = build_index(ids, vecs, self.dim)
+        write_atomic(idx, self.path)
+        self.set_delta([], [])
+        self.load()
+
+    def search(self, q: np.ndarray, k: int, live: np.ndarray) -> dict[int, float]:
+        """id -> best inner product over the query's vectors (rows of q), live ids only."""
+        q = np.ascontiguousarray(np.atleast_2d(q), np.float32)
+        best: dict[int, float] = {}
+
+        def take(D, Idx):
+            for drow, irow in zip(D, Idx, strict=True):
+                for d, i in zip(drow, irow, strict=True):
+                    i = int(i)
+                    if i < 0 or i >= len(live) or not live[i]:
+                        continue
+                    if d > best.get(i, -9.0):
+                        best[i] = float(d)
+
+        if self.snapshot is not None and self.snapshot.ntotal:
+            D, Idx = self.snapshot.search(q, min(k, self.snapshot.ntotal))
+            take(D, Idx)
+        if self.delta_ids:
+            if self._delta_mat is None:
+                self._delta_mat = (np.stack(self.delta_vecs), np.array(self.delta_ids, np.int64))
+            mat, ids = self._delta_mat
+            s = q @ mat.T
+            kk = min(k, len(ids))
+            top = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
+            take(np.take_along_axis(s, top, 1), ids[top])
+        return best
