@@ -1,10 +1,11 @@
 # Turath: two set-up commands.
-#   make run   install everything, load demo data, serve on http://127.0.0.1:8000
+#   make run   install everything, load demo data, serve on http://127.0.0.1:8000 (make run PORT=8001: another port)
 #   make test  install everything (incl. PostgreSQL and Chromium) and run the whole suite
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PORT ?= 8000
 
 .PHONY: run test install system-deps test-deps messages demo lint bench clean
 
@@ -31,9 +32,9 @@ messages: $(STAMP) system-deps
 run: install
 	$(BIN)/turath setup
 	$(BIN)/turath demo --if-empty
-	$(BIN)/turath matching reindex --if-empty
+	$(BIN)/turath matching reindex --if-empty --background
 	$(BIN)/turath demo --print-logins
-	$(BIN)/turath serve --host 127.0.0.1 --port 8000
+	$(BIN)/turath serve --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP) test-deps messages
 	scripts/test.sh

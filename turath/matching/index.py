@@ -5,7 +5,9 @@ carry group "<object pk>", so the engine ranks objects, not photographs. Facet v
 are concept ids (with broader concepts) and the ISO country code, as the check form sends them.
 """
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
@@ -18,29 +20,63 @@ from turath_engine import BadImageError, Engine, EngineError, KeyNotFoundError
 
 _lock = threading.Lock()
 _engine: Engine | None = None
+_stamp: tuple = ()
+_checked_at = 0.0
+RELOAD_CHECK_SECONDS = 2.0  # how often a reader looks for entries another process (the worker) wrote
+# Files the engine replaces atomically on every flush: when they change, another process added entries.
+_FLUSHED_FILES = ("pdq.faiss", "text.faiss", "bow-indptr.npy")
 
 
 def index_path() -> Path:
     return Path(getattr(settings, "TURATH_ENGINE_INDEX", settings.VAR_DIR / "engine-index"))
 
 
+def _files_stamp() -> tuple:
+    out = []
+    for name in _FLUSHED_FILES:
+        try:
+            st = (index_path() / name).stat()
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def get_engine() -> Engine:
-    """The process's engine, opened once (created empty if absent; derived files repaired)."""
-    global _engine
+    """The process's engine, opened once (created empty if absent; derived files repaired).
+
+    The web server only reads the index while the background worker writes it (a first run builds
+    it after the server starts), so a reader reopens it when the worker has flushed new entries:
+    a check made during indexing answers from what is indexed so far."""
+    global _engine, _stamp, _checked_at
     with _lock:
         if _engine is None:
             index_path().parent.mkdir(parents=True, exist_ok=True)
             _engine = Engine.open(str(index_path()), create=True, repair=True)
+            _stamp, _checked_at = _files_stamp(), time.monotonic()
+        elif time.monotonic() - _checked_at >= RELOAD_CHECK_SECONDS:
+            _checked_at = time.monotonic()
+            stamp = _files_stamp()
+            if stamp != _stamp:
+                _engine.flush()  # this process's own additions, if any, before reading the files again
+                try:
+                    # No repair here: the writer may be between two files of its flush; the old
+                    # engine keeps answering and the next look tries again. The old one is not
+                    # closed: a request on another thread may still be querying it.
+                    _engine = Engine.open(str(index_path()))
+                    _stamp = stamp
+                except EngineError:
+                    pass
         return _engine
 
 
 def reset_engine() -> None:
     """Close the open engine (tests, rebuilds): the next get_engine() reopens from disk."""
-    global _engine
+    global _engine, _stamp
     with _lock:
         if _engine is not None:
             _engine.close()
-        _engine = None
+        _engine, _stamp = None, ()
 
 
 def image_key(image: ObjectImage) -> str:
@@ -99,7 +135,22 @@ def object_text(obj: CulturalObject, labels: list[str]) -> str:
     return " \n".join(parts)
 
 
-def index_object(obj: CulturalObject, engine: Engine | None = None) -> dict:
+def _image_items(obj: CulturalObject, meta: dict, skip: set[str] = frozenset()):
+    """(key, engine-ready bytes, meta) for each stored photograph not in `skip`; unreadable files are reported."""
+    items, errors = [], []
+    for image in obj.images.all():
+        key = image_key(image)
+        if key in skip:
+            continue
+        try:
+            with default_storage.open(image.original.name, "rb") as fh:
+                items.append((key, engine_ready(fh.read(), image.mime), meta))
+        except (BadImageError, OSError) as exc:
+            errors.append(f"{obj.record_number} image {image.sha256[:12]}: {exc}")
+    return items, errors
+
+
+def index_object(obj: CulturalObject, engine: Engine | None = None, *, flush: bool = True) -> dict:
     """(Re)index an object's text and every one of its images; returns counts and problems."""
     engine = engine or get_engine()
     meta = object_meta(obj)
@@ -108,15 +159,106 @@ def index_object(obj: CulturalObject, engine: Engine | None = None) -> dict:
     text = object_text(obj, labels)
     if text.strip():
         engine.add_text(f"{obj.pk}:text", text, meta=meta, embed_text=object_gist(obj, labels))
-    for image in obj.images.all():
+    items, report["errors"] = _image_items(obj, meta)
+    for key, data, _meta in items:
         try:
-            with default_storage.open(image.original.name, "rb") as fh:
-                engine.add_image(image_key(image), engine_ready(fh.read(), image.mime), meta=meta)
+            engine.add_image(key, data, meta=meta)
             report["images"] += 1
-        except (BadImageError, OSError) as exc:
-            report["errors"].append(f"{obj.record_number} image {image.sha256[:12]}: {exc}")
-    engine.flush()
+        except BadImageError as exc:
+            report["errors"].append(f"{obj.record_number} {key}: {exc}")
+    if flush:
+        engine.flush()
     return report
+
+
+def objects_for_indexing():
+    """Every record, the photographed ones first: a first run's photo checks find them soonest."""
+    from django.db.models import Exists, OuterRef
+
+    return (CulturalObject.objects.select_related("object_type", "period")
+            .prefetch_related("materials__broader", "techniques", "images", "inscriptions",
+                              "object_type__broader", "period__broader")
+            .annotate(has_images=Exists(ObjectImage.objects.filter(object=OuterRef("pk"))))
+            .order_by("-has_images", "pk"))
+
+
+def reindex(engine: Engine | None = None, *, only_missing: bool = False, batch: int = 48, workers: int | None = None,
+            progress=None) -> dict:
+    """Index every stored record and photograph, `batch` objects at a time: their photographs are
+    fingerprinted in `workers` processes (both cores), and each batch is flushed, so a reader sees
+    the index grow. `only_missing` skips what the index already holds (a build that was stopped
+    resumes where it was). `progress(report)` is called after each batch."""
+    import os
+
+    engine = engine or get_engine()
+    workers = workers or min(2, os.cpu_count() or 1)
+    have = set(engine.keys()) if only_missing else set()
+    report = {"objects": 0, "images": 0, "skipped": 0, "errors": []}
+    pending: list[CulturalObject] = []
+
+    def run_batch():
+        items = []
+        for obj in pending:
+            meta = object_meta(obj)
+            labels = concept_labels(obj)
+            text = object_text(obj, labels)
+            if text.strip() and f"{obj.pk}:text" not in have:
+                engine.add_text(f"{obj.pk}:text", text, meta=meta, embed_text=object_gist(obj, labels))
+            got, errors = _image_items(obj, meta, have)
+            items.extend(got)
+            report["errors"].extend(errors)
+        if items:
+            added = engine.add_images(items, workers=workers if len(items) > 8 else 1)  # flushes
+            report["images"] += added["added"]
+            report["errors"].extend(f"{key}: {err}" for key, err in added["errors"])
+        else:
+            engine.flush()
+        report["objects"] += len(pending)
+        pending.clear()
+        if progress:
+            progress(report)
+
+    for obj in objects_for_indexing().iterator(chunk_size=500):
+        keys = {f"{obj.pk}:text"} | {image_key(im) for im in obj.images.all()}
+        if only_missing and keys <= have:
+            report["skipped"] += 1
+            continue
+        pending.append(obj)
+        if len(pending) >= batch:
+            run_batch()
+    if pending:
+        run_batch()
+    return report
+
+
+def indexed_counts() -> dict:
+    """How many photographs and texts the index on disk holds, read without opening the engine
+    (cheap enough for the health endpoint; zero when there is no index yet)."""
+    db = index_path() / "engine.sqlite3"
+    if not db.exists():
+        return {"images": 0, "texts": 0}
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=2) as con:
+            return {"images": con.execute("SELECT COUNT(*) FROM images").fetchone()[0],
+                    "texts": con.execute("SELECT COUNT(*) FROM texts").fetchone()[0]}
+    except sqlite3.Error:
+        return {"images": 0, "texts": 0}
+
+
+def pending_jobs():
+    """The matching jobs queued or running in the background worker."""
+    from django_tasks_db.models import DBTaskResult
+
+    return DBTaskResult.objects.filter(task_path__startswith="turath.matching.tasks.", status__in=("READY", "RUNNING"))
+
+
+def status() -> dict:
+    """How far the matching index has got: {"images", "total_images", "texts", "total_texts", "building"}.
+    `building` is true while indexing jobs are queued or running."""
+    counts = indexed_counts()
+    return {"images": counts["images"], "total_images": ObjectImage.objects.count(),
+            "texts": counts["texts"], "total_texts": CulturalObject.objects.count(),
+            "building": pending_jobs().exists()}
 
 
 def remove_object(object_pk: int, keys: list[str], engine: Engine | None = None) -> None:
@@ -129,4 +271,19 @@ def remove_object(object_pk: int, keys: list[str], engine: Engine | None = None)
     engine.flush()
 
 
-__all__ = ["EngineError", "get_engine", "index_object", "remove_object", "reset_engine", "image_key"]
+__all__ = ["EngineError", "get_engine", "index_object", "reindex", "remove_object", "reset_engine", "image_key", "status"]
+
+
+def state_name(state: dict) -> str:
+    """"building" (jobs queued or running), "incomplete" (photographs missing, nothing queued:
+    `turath matching reindex` adds them) or "ready"."""
+    if state["building"]:
+        return "building"
+    return "incomplete" if state["images"] < state["total_images"] else "ready"
+
+
+def progress_message(state: dict) -> str:
+    """"index: 340 of 755 images" in the active language (plain text: the health endpoint's JSON)."""
+    from django.utils.translation import gettext as _
+
+    return _("index: %(done)s of %(total)s images") % {"done": state["images"], "total": state["total_images"]}
