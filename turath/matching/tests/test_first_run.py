@@ -52,7 +52,7 @@ def test_background_reindex_is_queued_not_run_and_resumes(users, actor, engine_d
     assert not DBTaskResult.objects.filter(status="RUNNING").exists()
     assert _queued() == ["turath.matching.tasks.reindex_task"]
     report = index.reindex(only_missing=True)
-    assert report["images"] == 1 and report["skipped"] == 0  # only the new photograph is fingerprinted
+    assert report["images"] == 1 and report["texts"] == 0  # only the new photograph is fingerprinted
 
 
 def test_healthz_says_how_far_the_index_has_got(client, users, actor, engine_dir):  # noqa: F811
