@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from turath.core import multilingual
 from turath.register.images import engine_ready
 from turath.register.models import CulturalObject, ObjectImage
-from turath_engine import BadImageError, Engine, EngineError, KeyNotFoundError
+from turath_engine import BadImageError, Engine, EngineError, IndexCorruptError, KeyNotFoundError, fingerprint
 
 _lock = threading.Lock()
 _engine: Engine | None = None
@@ -52,7 +52,7 @@ def get_engine() -> Engine:
     with _lock:
         if _engine is None:
             index_path().parent.mkdir(parents=True, exist_ok=True)
-            _engine = Engine.open(str(index_path()), create=True, repair=True)
+            _engine = _open_consistent()
             _stamp, _checked_at = _files_stamp(), time.monotonic()
         elif time.monotonic() - _checked_at >= RELOAD_CHECK_SECONDS:
             _checked_at = time.monotonic()
@@ -68,6 +68,18 @@ def get_engine() -> Engine:
                 except EngineError:
                     pass
         return _engine
+
+
+def _open_consistent(attempts: int = 6) -> Engine:
+    """Open the index; when its files and database disagree, look again shortly: the worker may be
+    between committing a batch and writing its files (milliseconds, see reindex). Only an index
+    that stays inconsistent is repaired (its derived files rebuilt from the database)."""
+    for _ in range(attempts - 1):
+        try:
+            return Engine.open(str(index_path()), create=True)
+        except IndexCorruptError:
+            time.sleep(0.5)
+    return Engine.open(str(index_path()), create=True, repair=True)
 
 
 def reset_engine() -> None:
@@ -152,7 +164,7 @@ def _image_items(obj: CulturalObject, meta: dict, skip: set[str] = frozenset()):
 
 def index_object(obj: CulturalObject, engine: Engine | None = None, *, flush: bool = True) -> dict:
     """(Re)index an object's text and every one of its images; returns counts and problems."""
-    engine = engine or get_engine()
+    engine = engine if engine is not None else get_engine()  # an empty Engine is falsy (len 0)
     meta = object_meta(obj)
     report = {"images": 0, "errors": []}
     labels = concept_labels(obj)  # read once, for both texts
@@ -193,7 +205,7 @@ def reindex(engine: Engine | None = None, *, only_missing: bool = False, batch: 
     after each batch."""
     import os
 
-    engine = engine or get_engine()
+    engine = engine if engine is not None else get_engine()  # an empty Engine is falsy (len 0)
     workers = workers or min(2, os.cpu_count() or 1)
     have = set(engine.keys()) if only_missing else set()
     report = {"objects": 0, "images": 0, "texts": 0, "skipped": 0, "errors": []}
@@ -204,19 +216,24 @@ def reindex(engine: Engine | None = None, *, only_missing: bool = False, batch: 
             got, errors = _image_items(obj, object_meta(obj), have)
             items.extend(got)
             report["errors"].extend(errors)
-        if items:
-            added = engine.add_images(items, workers=workers if len(items) > 8 else 1)  # flushes
-            report["images"] += added["added"]
-            report["errors"].extend(f"{key}: {err}" for key, err in added["errors"])
+        prints = _fingerprints([data for _key, data, _meta in items], workers)
+        with _batch(engine):
+            for (key, _data, meta), fp in zip(items, prints, strict=True):
+                if isinstance(fp, str):
+                    report["errors"].append(f"{key}: {fp}")
+                else:
+                    engine.add_fingerprint(key, fp, meta, commit=False)
+                    report["images"] += 1
 
     def text_batch(objs):
-        for obj in objs:
-            labels = concept_labels(obj)
-            text = object_text(obj, labels)
-            if text.strip():
-                engine.add_text(f"{obj.pk}:text", text, meta=object_meta(obj), embed_text=object_gist(obj, labels))
-                report["texts"] += 1
-        engine.flush()
+        with _batch(engine):
+            for obj in objs:
+                labels = concept_labels(obj)
+                text = object_text(obj, labels)
+                if text.strip():
+                    engine.add_text(f"{obj.pk}:text", text, meta=object_meta(obj),
+                                    embed_text=object_gist(obj, labels))
+                    report["texts"] += 1
 
     for with_images, run_batch in ((True, image_batch), (False, text_batch)):
         pending: list[CulturalObject] = []
@@ -241,6 +258,60 @@ def reindex(engine: Engine | None = None, *, only_missing: bool = False, batch: 
         if progress:
             progress(report)
     return report
+
+
+def _fingerprint_or_reason(data: bytes):
+    try:
+        return fingerprint(data)
+    except BadImageError as exc:
+        return str(exc)
+
+
+def _fingerprints(datas: list[bytes], workers: int) -> list:
+    """Fingerprints (or the reason an image is unusable) of `datas`, on `workers` processes."""
+    if workers > 1 and len(datas) > 8:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(workers) as pool:
+            return list(pool.map(_fingerprint_or_reason, datas, chunksize=4))
+    return [_fingerprint_or_reason(d) for d in datas]
+
+
+class _batch:
+    """One database transaction for a batch of additions, its files written just before the commit.
+
+    A reader opening the index (the web server, while the worker builds it) finds the database and
+    the derived files in agreement except for the instant of the commit; added one by one, each
+    addition would commit at once and the files would lag until the next flush, and every reader
+    would find the index "out of date" for the whole batch."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def __enter__(self):
+        self.engine._lock.acquire()  # the engine's own lock: nothing else writes in between
+        self.engine.db.execute("BEGIN")
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self.engine.flush()
+                self.engine.db.execute("COMMIT")
+            else:
+                self.engine.db.execute("ROLLBACK")
+                _forget(self.engine)  # its memory holds the rolled-back additions: reopen from disk
+        finally:
+            self.engine._lock.release()
+        return False
+
+
+def _forget(engine: Engine) -> None:
+    """Drop the process's engine without flushing it (its memory is not what the disk holds)."""
+    global _engine, _stamp
+    with _lock:
+        if _engine is engine:
+            _engine, _stamp = None, ()
 
 
 def indexed_counts() -> dict:
@@ -274,7 +345,7 @@ def status() -> dict:
 
 
 def remove_object(object_pk: int, keys: list[str], engine: Engine | None = None) -> None:
-    engine = engine or get_engine()
+    engine = engine if engine is not None else get_engine()  # an empty Engine is falsy (len 0)
     for key in [f"{object_pk}:text", *keys]:
         try:
             engine.remove(key)

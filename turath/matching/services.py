@@ -152,7 +152,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
             candidates.append(CheckedCandidate(obj, c.score, c.image_confidence, c.text_score, c.evidence, matched,
                                                similar=_is_similar(c)))
         candidates = candidates[:top]
-        if any(c.similar for c in candidates) and "similar_objects" not in flags:
+        if (any(c.similar for c in candidates) or getattr(result, "similar", False)) and "similar_objects" not in flags:
             flags.append("similar_objects")
     elapsed = (time.perf_counter() - started) * 1000
     hidden = result.hidden_count if result is not None else 0

@@ -127,3 +127,30 @@ def test_check_page_shows_index_progress_translated(client, users, register, lan
     html = client.get("/check/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
     assert 'id="index-progress"' in html and "<bdi>3</bdi>" in html
     assert "index: " not in html  # translated
+
+
+def test_a_reader_never_finds_the_index_out_of_date_while_it_is_built(users, register, tmp_path):  # noqa: F811
+    """The web server opens the index while the worker builds it: at every step of a build the
+    database and the files agree (before: each text committed at once and its file lagged until the
+    batch's flush, so the server found the index "out of date" and could not answer)."""
+    writer = Engine.create(str(tmp_path / "built"))
+    seen = []
+
+    def open_a_reader():
+        reader = Engine.open(str(tmp_path / "built"))  # raises IndexCorruptError when out of date
+        seen.append((len(reader), reader.stats()["texts"]))
+        reader.close()
+
+    for name in ("add_text", "add_fingerprint"):
+        real = getattr(writer, name)
+
+        def step(*args, _real=real, **kwargs):
+            out = _real(*args, **kwargs)
+            open_a_reader()
+            return out
+
+        setattr(writer, name, step)
+    report = index.reindex(writer, batch=2, workers=1)
+    open_a_reader()
+    writer.close()
+    assert seen[-1] == (3, 3) and len(seen) == 7, (seen, report)
