@@ -18,9 +18,18 @@ from .models import ApiToken, Role, TokenScope
 
 
 def healthz(request):
+    """200 once the server can serve; "index" says how far the background build of the matching
+    index has got (checks answer from what is indexed meanwhile, and say so)."""
+    from turath.matching import index
+
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    state = index.status()
+    return JsonResponse({"status": "ok", "index": {
+        "state": index.state_name(state),
+        "images": state["images"], "total_images": state["total_images"],
+        "texts": state["texts"], "total_texts": state["total_texts"],
+        "message": index.progress_message(state)}})
 
 
 def home(request):

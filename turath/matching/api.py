@@ -32,6 +32,8 @@ class CheckRequest(serializers.Serializer):
     subject = serializers.CharField(required=False, allow_blank=True, max_length=64,
                                     help_text="Record number of the object being checked (e.g. a seized item): "
                                               "a confirmed match is linked to its seizure.")
+    reported_only = serializers.BooleanField(required=False, default=False,
+                                             help_text="Keep only candidates reported stolen or looted.")
 
 
 class DecisionRequest(serializers.Serializer):
@@ -51,6 +53,7 @@ def _candidate(request, c: services.CheckedCandidate, lang: str) -> dict:
         "owning_agency": c.object.owning_agency.code,
         "score": c.score,
         "image_confidence": c.image_confidence,
+        "similar": c.similar,
         "text_score": c.text_score,
         "matched_image": c.matched_image.sha256 if c.matched_image else None,
         "evidence": {
@@ -84,7 +87,8 @@ class CheckView(APIView):
         try:
             outcome = services.check_object(request.user, photos, data.validated_data.get("words", ""), facets,
                                             top=data.validated_data["top"], lang=lang,
-                                            subject=data.validated_data.get("subject", ""))
+                                            subject=data.validated_data.get("subject", ""),
+                                            reported_only=data.validated_data.get("reported_only", False))
         except services.CheckRefused as exc:
             raise ValidationError({"photos": [str(exc)]}) from None
         except PermissionError:
@@ -95,6 +99,9 @@ class CheckView(APIView):
             "notice": NOTICE,
             "hidden_matches": outcome.hidden_count,
             "flags": outcome.flags,
+            # While the background worker builds the index, what it held when this check ran.
+            "index": ({"images": outcome.index_state["images"], "total_images": outcome.index_state["total_images"]}
+                      if outcome.index_state else None),
             "candidates": [_candidate(request, c, lang) for c in outcome.candidates],
             "risk_categories": [h.as_dict(lang) for h in outcome.risk_hits],
         }, status=status.HTTP_201_CREATED)

@@ -34,6 +34,7 @@ class CheckForm(TextLimits, forms.Form):
     period = forms.CharField(label=_("Period"), required=False, max_length=200,
                              widget=forms.TextInput(attrs={"list": "concepts-periods", "dir": "auto"}))
     origin_country = forms.ChoiceField(label=_("Country of origin"), required=False)
+    reported_only = forms.BooleanField(label=_("Reported stolen or looted only"), required=False)
     subject = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
     def __init__(self, *args, lang="en", **kwargs):

@@ -21,11 +21,12 @@ from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
 from turath_engine import BadImageError, EngineError
 
-from . import screening
+from . import index, screening
 from .index import get_engine
 from .models import Decision, MatchCheck
 
 MAX_PHOTOS = 6
+REPORTED_STATUSES = ("reported_stolen", "reported_looted")
 FACET_SCHEMES = {"object_type": vocab.OBJECT_TYPES, "material": vocab.MATERIALS, "period": vocab.PERIODS}
 
 
@@ -41,6 +42,7 @@ class CheckedCandidate:
     text_score: float | None
     evidence: dict
     matched_image: object | None = None  # the ObjectImage whose photo matched
+    similar: bool = False  # the engine found several alike candidates: confidence is shared among them
 
 
 @dataclass
@@ -50,6 +52,11 @@ class CheckOutcome:
     risk_hits: list
     hidden_count: int
     flags: list[str] = field(default_factory=list)
+    index_state: dict | None = None  # set while the index is being built: the check saw only part of it
+
+    @property
+    def similar_objects(self) -> bool:
+        return "similar_objects" in self.flags or any(c.similar for c in self.candidates)
 
 
 def _visibility(user):
@@ -79,10 +86,16 @@ def _facet_ids(facets: dict) -> dict:
     return out
 
 
+def _is_similar(c) -> bool:
+    """Whether the engine marked a candidate as one of several alike objects (attribute or evidence)."""
+    return bool(getattr(c, "similar", False) or (getattr(c, "evidence", None) or {}).get("similar"))
+
+
 def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets: dict | None = None,
-                 *, top: int = 10, lang: str = "en", subject: str = "") -> CheckOutcome:
+                 *, top: int = 10, lang: str = "en", subject: str = "", reported_only: bool = False) -> CheckOutcome:
     """Run one check. `photos` are (name, bytes) pairs straight from the upload; `subject` is the
-    record number of the object being checked when it has one (e.g. a seized item)."""
+    record number of the object being checked when it has one (e.g. a seized item);
+    `reported_only` keeps the candidates reported stolen or looted."""
     if agency_of(user) is None:
         raise PermissionError(_("Only signed-in agency staff can check objects."))
     subject_obj = None
@@ -109,7 +122,8 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
         try:
             result = get_engine().query(images=[engine_ready(c.data, c.mime, c.image) for c in checked],
                                         text=words or None,
-                                        facets=engine_facets, top=top, allowed_keys=_visibility(user))
+                                        facets=engine_facets, top=top * 5 if reported_only else top,
+                                        allowed_keys=_visibility(user))
             flags = list(result.flags)
         except BadImageError as exc:
             raise CheckRefused(str(exc)) from None
@@ -129,14 +143,26 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
                 continue  # the checked object's own record (its photo is indexed too) is no candidate
             if obj is None:  # visibility changed between ranking and now: never show it
                 continue
+            if reported_only and obj.status not in REPORTED_STATUSES:
+                continue
             matched = None
             image_key = (c.evidence.get("image") or {}).get("key", "")
             if image_key:
                 prefix = image_key.split(":", 1)[-1]
                 matched = next((im for im in obj.images.all() if im.sha256.startswith(prefix)), None)
-            candidates.append(CheckedCandidate(obj, c.score, c.image_confidence, c.text_score, c.evidence, matched))
+            candidates.append(CheckedCandidate(obj, c.score, c.image_confidence, c.text_score, c.evidence, matched,
+                                               similar=_is_similar(c)))
+        candidates = candidates[:top]
+        if (any(c.similar for c in candidates) or getattr(result, "similar", False)) and "similar_objects" not in flags:
+            flags.append("similar_objects")
     elapsed = (time.perf_counter() - started) * 1000
     hidden = result.hidden_count if result is not None else 0
+    index_state = None
+    if result is not None:
+        state = index.status()
+        if state["building"] or state["images"] < state["total_images"]:
+            index_state = state  # the answer came from part of the register's photographs
+            flags.append("index_partial")
     with transaction.atomic():
         check = MatchCheck.objects.create(
             by=user, agency=user.agency, words=words[:2000], facets=facets,
@@ -148,7 +174,21 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
         audit.record("match_check", check, object_repr=f"check {check.uid}",
                      after={"photos": check.photos, "words": check.words, "candidates": check.candidates,
                             "hidden_matches": hidden, "subject": subject_obj.record_number if subject_obj else ""})
-    return CheckOutcome(check, candidates, hits, hidden, flags)
+    return CheckOutcome(check, candidates, hits, hidden, flags, index_state)
+
+
+def request_contact(user, check: MatchCheck) -> None:
+    """The officer asks the secretariat to put them in touch with the agencies owning the confident
+    matches hidden from them. An audit entry is the request (the secretariat reads it with what was
+    asked: words, photo fingerprints, how many matches were hidden); the officer learns nothing more
+    about those records."""
+    if check.by_id != user.pk and check.agency_id != user.agency_id:
+        raise PermissionError(_("Only the agency that made the check can ask."))
+    if not check.hidden_matches:
+        raise CheckRefused(_("This check found no match hidden from your agency."))
+    audit.record("match_contact_request", check, object_repr=f"check {check.uid}",
+                 after={"hidden_matches": check.hidden_matches, "agency": user.agency.code if user.agency else "",
+                        "photos": check.photos, "words": check.words})
 
 
 def record_decision(user, check: MatchCheck, decision: str, record_number: str = "", note: str = "") -> MatchCheck:

@@ -24,3 +24,11 @@ def index_object_task(object_pk: int) -> dict:
 @task()
 def remove_object_task(object_pk: int, keys: list[str]) -> None:
     index.remove_object(object_pk, keys)
+
+
+@task()
+def reindex_task(only_missing: bool = True) -> dict:
+    """The whole register, in the background (a first run's index is built after the server
+    starts; see `turath matching reindex --background`). Resumes a build that was stopped."""
+    report = index.reindex(only_missing=only_missing)
+    return {k: (len(v) if k == "errors" else v) for k, v in report.items()}

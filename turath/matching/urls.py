@@ -6,4 +6,5 @@ app_name = "matching"
 urlpatterns = [
     path("", views.check, name="check"),
     path("<uuid:uid>/decision/", views.decide, name="decide"),
+    path("<uuid:uid>/contact/", views.contact, name="contact"),
 ]

@@ -845,6 +845,9 @@ def insert_rows(rows: list[dict], agencies: dict, editors: dict, index: _Concept
 # Photographs, drawn procedurally (numpy + Pillow), distinct per object and seeded
 # --------------------------------------------------------------------------------------------------
 
+_backdrop: list = [None]  # the last backdrop _canvas made: where a drawing left it unchanged is not the object
+
+
 def _canvas(rng, size, base):
     """A photographer's backdrop: a soft vertical gradient with a little grain."""
     w, h = size
@@ -853,7 +856,8 @@ def _canvas(rng, size, base):
     ramp = (np.arange(h, dtype=np.int32)[:, None] * 256 // h)[:, :, None]  # 0..255 down the picture
     gradient = top + ((bottom - top) * ramp) // 256  # (h, 1, 3)
     grain = nrng.integers(-5, 6, (h, w, 1), dtype=np.int32)
-    return Image.fromarray(np.clip(gradient + grain, 0, 255).astype(np.uint8))
+    _backdrop[0] = np.clip(gradient + grain, 0, 255).astype(np.uint8)
+    return Image.fromarray(_backdrop[0])
 
 
 def _coin(rng, metal):
@@ -1033,7 +1037,7 @@ def _astrolabe(rng):
     return img
 
 
-def draw_image(kind: str, rng: random.Random) -> Image.Image:
+def _draw(kind: str, rng: random.Random) -> Image.Image:
     return {
         "coin-gold": lambda: _coin(rng, rng.choice(((212, 175, 55), (200, 165, 60), (225, 190, 80)))),
         "coin-silver": lambda: _coin(rng, rng.choice(((190, 190, 195), (170, 170, 178)))),
@@ -1047,6 +1051,64 @@ def draw_image(kind: str, rng: random.Random) -> Image.Image:
         "seal": lambda: _seal(rng),
         "astrolabe": lambda: _astrolabe(rng),
     }[kind]()
+
+
+_TEXTURES: list[np.ndarray] = []
+
+
+def _textures() -> list[np.ndarray]:
+    """Photographs of real surfaces (CC0, turath/data/demo-textures), grey, 0..1."""
+    if not _TEXTURES:
+        from turath.data import DEMO_TEXTURES
+
+        _TEXTURES.extend(np.asarray(Image.open(p).convert("L"), np.float32) / 255
+                         for p in sorted(DEMO_TEXTURES.glob("*.jpg")))
+    return _TEXTURES
+
+
+def _texture(rng: random.Random, size: tuple[int, int]) -> np.ndarray:
+    """A (h, w) field of zero mean, unit spread: a crop of one photographed surface, turned by any
+    angle and rescaled, times another: the product of two random crops is unlike any other image's,
+    so two demo objects never share texture that a matcher could confuse."""
+    w, h = size
+    out = np.ones((h, w), np.float32)
+    for tex in rng.sample(_textures(), 2):
+        side = rng.randint(200, 360)
+        x, y = rng.randint(0, tex.shape[1] - side), rng.randint(0, tex.shape[0] - side)
+        patch = Image.fromarray((tex[y:y + side, x:x + side] * 255).astype(np.uint8))
+        patch = patch.rotate(rng.uniform(0, 360), resample=Image.Resampling.BILINEAR, expand=False)
+        inner = int(side * 0.7)  # the rotation's corners are empty: keep the middle
+        off = (side - inner) // 2
+        patch = patch.crop((off, off, off + inner, off + inner))
+        if rng.random() < 0.5:
+            patch = patch.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        a = np.asarray(patch.resize((w, h), Image.Resampling.BICUBIC), np.float32)
+        out *= a * np.float32(1 / 255) + np.float32(0.5)
+    sample = out[::4, ::4]  # the spread of a sixteenth of the pixels is the spread of all of them
+    out -= sample.mean()
+    out *= np.float32(1 / (sample.std() + 1e-6))
+    return out
+
+
+def draw_image(kind: str, rng: random.Random) -> Image.Image:
+    """An object drawn procedurally, then given the texture of a photographed surface (strong on
+    the object, faint on the backdrop) and the uneven light of a photograph, so that a phone
+    photo of it has detail to be recognised by."""
+    _backdrop[0] = None
+    drawn = _draw(kind, rng)
+    backdrop, _backdrop[0] = _backdrop[0], None
+    # Where the object is: what the drawing changed on its backdrop (a carpet has none: all of it).
+    mask = np.any(np.asarray(drawn) != backdrop, axis=2) if backdrop is not None else None
+    w, h = drawn.size
+    tex = _texture(rng, (w, h))
+    tex *= np.where(mask, np.float32(0.28), np.float32(0.05)) if mask is not None else np.float32(0.28)
+    tex += np.float32(1)
+    a = rng.uniform(0, 2 * math.pi)
+    across = np.linspace(-0.06, 0.06, w, dtype=np.float32) * np.float32(math.cos(a))
+    down = np.linspace(-0.06, 0.06, h, dtype=np.float32) * np.float32(math.sin(a))
+    tex *= np.float32(1) + across[None, :] + down[:, None]  # light falling from one side
+    out = np.asarray(drawn, np.float32) * tex[:, :, None]
+    return Image.fromarray(np.clip(out, 0, 255, out=out).astype(np.uint8))
 
 
 def image_bytes(kind: str, rng: random.Random) -> bytes:

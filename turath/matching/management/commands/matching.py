@@ -23,6 +23,9 @@ class Command(BaseCommand):
         re = sub.add_parser("reindex", help="fingerprint every stored image and text again")
         re.add_argument("--fresh", action="store_true", help="delete the index first (after corruption)")
         re.add_argument("--if-empty", action="store_true", help="do nothing when the index has entries")
+        re.add_argument("--background", action="store_true",
+                        help="queue the build for the background worker (started by `turath serve`) and return "
+                             "at once; with --if-empty, only when the index lacks records or photographs")
         sub.add_parser("stats")
 
     def handle(self, *args, action, **opts):
@@ -47,25 +50,41 @@ class Command(BaseCommand):
             self._delete_index()
             opts["if_empty"] = False
             engine = index.get_engine()
+        if opts["background"]:
+            return self._enqueue(opts["if_empty"])
         stats = engine.stats()  # walks the index folder: once
         if opts["if_empty"] and (stats.get("images") or stats.get("texts")):
             self.stdout.write("Matching index already built; nothing to do.")
             return
-        objects = (CulturalObject.objects.select_related("object_type", "period")
-                   .prefetch_related("materials__broader", "techniques", "images", "inscriptions",
-                                     "object_type__broader", "period__broader").order_by("pk"))
-        images = errors = 0
-        with tqdm(total=objects.count(), unit="object", file=sys.stderr, disable=not sys.stderr.isatty()) as bar:
-            for chunk in batched(objects.iterator(chunk_size=500), TEXT_BATCH):
-                for report in index.index_objects(chunk, engine):  # texts embedded a batch at a time
-                    images += report["images"]
-                    errors += len(report["errors"])
-                    for err in report["errors"]:
-                        self.stderr.write(f"skipped: {err}")
-                bar.update(len(chunk))
+        with tqdm(total=CulturalObject.objects.count(), unit="object", file=sys.stderr,
+                  disable=not sys.stderr.isatty()) as bar:
+            done = [0]
+
+            def progress(report):
+                bar.update(report["objects"] - done[0])
+                done[0] = report["objects"]
+
+            report = index.reindex(engine, progress=progress)
+        for err in report["errors"]:
+            self.stderr.write(f"skipped: {err}")
         self._drop_superseded_jobs()
-        self.stdout.write(self.style.SUCCESS(f"Indexed {objects.count()} objects and {images} images "
-                                             f"({errors} images skipped)."))
+        self.stdout.write(self.style.SUCCESS(f"Indexed {report['objects']} objects and {report['images']} images "
+                                             f"({len(report['errors'])} images skipped)."))
+
+    def _enqueue(self, if_incomplete: bool):
+        from turath.matching import tasks
+
+        status = index.status()
+        if if_incomplete and status["images"] >= status["total_images"] and status["texts"] >= status["total_texts"]:
+            self.stdout.write("Matching index already built; nothing to do.")
+            return
+        # Run before `turath serve` starts its worker: a job still marked running was cut off by a
+        # stopped server; the queued build resumes it (it skips what is indexed).
+        index.pending_jobs().filter(status="RUNNING").update(status="FAILED")
+        self._drop_superseded_jobs()  # the per-record jobs queued by loading the demo, an older build
+        tasks.reindex_task.enqueue(only_missing=True)
+        self.stdout.write(f"Matching index: {status['images']} of {status['total_images']} photographs indexed; "
+                          "the rest is indexed in the background once the server runs.")
 
     def _delete_index(self):
         import shutil

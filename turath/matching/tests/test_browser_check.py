@@ -1,0 +1,215 @@
+"""Checking an object on a phone, in Arabic and French, in Debian's Chromium against a real
+`turath serve`: both photos outlined (coordinates never localised), the stolen-only filter, the
+next steps after "Same object", asking the secretariat about hidden matches, tap targets and the
+screen-reader announcements. Screenshots go to test-artifacts/screenshots/check-phone-*.png."""
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from turath.register.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, _free_port
+
+skimage = pytest.importorskip("skimage")
+DATA = Path(skimage.__file__).parent / "data"
+PASSWORD = "browser-Test-2026"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
+]
+
+FIXTURE = r"""
+from turath.core.context import acting_as
+from turath.core.models import Agency, User
+from turath.register import services
+from turath.register.images import add_image
+
+ma = Agency.objects.create(code="ma-customs", kind="customs", country="MA", name_en="Moroccan Customs",
+                           name_fr="Douanes marocaines", name_ar="الجمارك المغربية", email="alerts@douane.example.ma")
+eg = Agency.objects.create(code="eg-museum", kind="museum", country="EG", name_en="Egyptian Museum",
+                           name_fr="Musée égyptien", name_ar="المتحف المصري", email="registrar@museum.example.eg")
+User.objects.create_user("officer", password=PASSWORD, agency=ma, role="editor")
+owner = User.objects.create_user("curator", password=PASSWORD, agency=eg, role="editor")
+with acting_as(owner, via="test"):
+    cup = services.create_object(owner, dict(record_number="EG-MUS-0001", object_type="cup", language="fr",
+        sharing="network", title="Tasse de café en porcelaine peinte", status="reported_stolen"))
+    cat = services.create_object(owner, dict(record_number="EG-MUS-0002", object_type="figurine", language="fr",
+        sharing="network", title="Tasse et chat peints", materials="porcelain"))
+    hidden = services.create_object(owner, dict(record_number="EG-MUS-0003", object_type="coin", language="en",
+        sharing="agency", title="Silver coins"))
+    add_image(owner, cup, open(DATA + "/coffee.png", "rb").read(), "coffee.png")
+    add_image(owner, cat, open(DATA + "/chelsea.png", "rb").read(), "chelsea.png")
+    add_image(owner, hidden, open(DATA + "/coins.png", "rb").read(), "coins.png")
+print("fixture ready")
+""".replace("PASSWORD", repr(PASSWORD)).replace("DATA", repr(str(DATA)))
+
+
+def phone_shot(name: str) -> bytes:
+    """20 % cropped, turned 10°, darker, JPEG 60: a photo taken at an inspection."""
+    img = Image.open(DATA / f"{name}.png").convert("RGB")
+    w, h = img.size
+    img = img.crop((int(w * .1), int(h * .1), int(w * .9), int(h * .9))).rotate(10, expand=True, fillcolor=(60, 55, 50))
+    arr = np.asarray(img).astype(np.float32) * 0.7
+    out = io.BytesIO()
+    Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8)).save(out, "JPEG", quality=60)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def server():
+    var_dir = tempfile.mkdtemp(prefix="turath-check-browser-")
+    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
+    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1")
+    # Through the interpreter from the checkout (not the venv's `turath` script, which imports the
+    # package it was installed from): the code under test is this checkout's.
+    turath = [sys.executable, "-m", "turath.cli"]
+    run = lambda *args: subprocess.run([*turath, *args], env=env, cwd=ROOT, check=True,  # noqa: E731
+                                       capture_output=True, timeout=600)
+    run("setup")
+    run("shell", "-c", FIXTURE)
+    run("matching", "reindex")
+    port = _free_port()
+    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
+    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate", "--no-worker"], env=env,
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError((Path(var_dir) / "serve.log").read_text()) from None
+            time.sleep(0.3)
+    yield {"base": base, "run": run}
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def phone_page(browser, base, lang):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale=lang, extra_http_headers={"Accept-Language": lang})
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "officer")
+    page.fill("#id_password", PASSWORD)
+    page.click("#main form button[type=submit]")
+    page.wait_for_url(f"{base}/objects/")
+    page.goto(f"{base}/check/")
+    assert page.locator("html").get_attribute("lang") == lang
+    return page
+
+
+def check(page, photo: str, words: str = "", reported_only=False):
+    page.set_input_files("#id_photos", files=[{"name": "shot.jpg", "mimeType": "image/jpeg",
+                                                "buffer": phone_shot(photo)}])
+    page.fill("#id_words", words)
+    if reported_only:
+        page.check("#id_reported_only")
+    page.click(".check-form button[type=submit]")
+    page.wait_for_selector("#results-summary")
+
+
+def polygons_are_coordinate_pairs(page):
+    points = page.eval_on_selector_all(".candidate polygon", "els => els.map(e => e.getAttribute('points'))")
+    assert len(points) >= 2  # the officer's photo and the register photo, both outlined
+    for value in points:
+        pairs = value.split()
+        assert len(pairs) >= 3
+        for pair in pairs:
+            assert re.fullmatch(r"-?\d+(\.\d+)?,-?\d+(\.\d+)?", pair), value  # never "568,5,245,4"
+    for box in page.eval_on_selector_all(".candidate svg", "els => els.map(e => e.getAttribute('viewBox'))"):
+        assert re.fullmatch(r"0 0 \d+ \d+", box), box
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_check_on_a_phone(server, browser, lang):
+    base = server["base"]
+    page = phone_page(browser, base, lang)
+    assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
+    assert page.get_attribute("#id_photos", "capture") == "environment"
+    shot(page, f"check-phone-form-{lang}")
+    assert page.eval_on_selector(".site-header", "e => e.getBoundingClientRect().height") <= 140  # compact
+
+    check(page, "coffee", "tasse")
+    assert page.get_attribute("#check-results", "aria-live") == "polite"
+    first = page.locator(".candidate").first
+    assert "EG-MUS-0001" in first.inner_text()
+    polygons_are_coordinate_pairs(page)
+    assert first.locator("figure").count() == 2 and first.locator("figure.query image").count() == 1
+    for button in first.locator(".decision button").all():
+        box = button.bounding_box()
+        assert box["height"] >= 24 and box["width"] >= 24
+        assert "EG-MUS-0001" in button.get_attribute("aria-label")
+    shot(page, f"check-phone-results-{lang}")
+
+    # Words alone find both cups; "reported stolen or looted only" keeps the stolen one.
+    page.goto(f"{base}/check/")
+    page.fill("#id_words", "tasse")
+    page.click(".check-form button[type=submit]")
+    page.wait_for_selector("#results-summary")
+    assert "EG-MUS-0002" in page.inner_text("#check-results")
+    page.fill("#id_words", "tasse")
+    page.check("#id_reported_only")
+    page.click(".check-form button[type=submit]")
+    page.wait_for_selector("#results-summary")
+    results = page.inner_text("#check-results")
+    assert "EG-MUS-0001" in results and "EG-MUS-0002" not in results
+
+    # "Same object": the next steps, with the owner alerted and whom to call.
+    page.goto(f"{base}/check/")
+    check(page, "coffee")
+    page.locator(".candidate").first.locator("button[value=same]").click()
+    page.wait_for_selector("#next-steps")
+    steps = page.inner_text("#next-steps")
+    assert "EG-MUS-0001" in steps and "registrar@museum.example.eg" in steps
+    assert page.locator("#next-steps a[href*='/cases/seizures/']").count() == 1
+    shot(page, f"check-phone-next-steps-{lang}")
+
+    # A match hidden from the officer: a button asks the secretariat; the record never shows.
+    page.goto(f"{base}/check/")
+    check(page, "coins")
+    html = page.content()
+    assert "EG-MUS-0003" not in html and "Silver coins" not in html
+    page.click("#hidden-matches button")
+    page.wait_for_selector(".msg-success")
+    assert "EG-MUS-0003" not in page.content()
+    shot(page, f"check-phone-hidden-asked-{lang}")
+    out = server["run"]("shell", "-c", "import json; from turath.core.models import AuditEntry; "
+                        "print(json.dumps(list(AuditEntry.objects.filter(action='match_contact_request')"
+                        ".values_list('after', flat=True))))").stdout.decode()
+    entries = json.loads(out.strip().splitlines()[-1])
+    assert entries and all(e["hidden_matches"] >= 1 and e["agency"] == "ma-customs" for e in entries)
+    page.context.close()
+
+
+def shot(page, name):
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
