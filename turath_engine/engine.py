@@ -946,6 +946,7 @@ class Engine:
         elif not emb.available:
             flags.append("text:lexical_only")
         sc = self.cal.get("semantic", {"lo": 0.80, "hi": 0.92})
+        typed = textmod.typed_words(text)
         out: dict[str, tuple[float, dict]] = {}
         for tid in set(lex) | set(sem):
             row = self._text_rows.get(tid)
@@ -957,7 +958,9 @@ class Engine:
             ss = 0.0 if cos is None else min(1.0, max(0.0, (cos - sc["lo"]) / (sc["hi"] - sc["lo"])))
             lw = self.cal.get("text_lexical_weight", 0.35)
             s = lw * ls + (1 - lw) * ss if emb.available else ls
-            ev = {"text_key": key, "matched_terms": sorted(t for t in matched if ":" not in t),
+            terms = sorted(t for t in matched if ":" not in t)
+            ev = {"text_key": key, "matched_terms": terms,
+                  "matched_words": sorted({w for t in terms for w in typed.get(t, [t])}),
                   "matched_names": sorted(t[5:] for t in matched if t.startswith("name:")),
                   "matched_concepts": sorted(t[8:] for t in matched if t.startswith("concept:")),
                   "lexical": round(ls, 4), "semantic_cosine": None if cos is None else round(cos, 4)}

@@ -124,6 +124,17 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+def typed_words(text: str) -> dict[str, list[str]]:
+    """Matching token -> the words of `text` as the person typed them («ورقه» was typed «ورقة»): evidence is
+    shown in the reader's own spelling, not in the normalised form the index compares."""
+    out: dict[str, list[str]] = {}
+    for word in re.findall(r"[^\W_]+(?:['’][^\W_]+)*", text or ""):
+        for tok in tokens(word):
+            if word not in out.setdefault(tok, []):
+                out[tok].append(word)
+    return out
+
+
 def script_of(text: str) -> str:
     """'arabic', 'latin', 'mixed', 'other' or 'none': used to flag unexpected scripts."""
     ar = lat = other = 0

@@ -585,6 +585,10 @@ class DemoVocab:
         return self.concepts[key]
 
 
+AR_UNITS = {"cm": "سم", "mm": "مم", "m": "م", "g": "غ", "kg": "كغ"}
+# Photograph captions in the record's own language (front, back, a detail).
+CAPTIONS = {"en": ("front", "back", "detail"), "fr": ("face", "revers", "détail"), "ar": ("الوجه", "الظهر", "تفصيل")}
+
 _FR_CONTRACTED = {"de Le ": "du ", "à Le ": "au ", "de Les ": "des ", "à Les ": "aux "}
 _FR_CONTRACTIONS = re.compile("|".join(_FR_CONTRACTED))
 
@@ -639,12 +643,16 @@ def demo_row(i: int, seed: int = DEFAULT_SEED, vocab_: DemoVocab | None = None, 
         value = _fmt_number(rng.uniform(lo, hi), decimals)
         measurements.append({"dimension": dim, "value": value, "unit": unit})
         measure_text[dim] = f"{value} {unit}"
+    # Arabic text writes its units in Arabic («26.8 سم × 20.5 سم»): a Latin «cm» between numbers is reordered
+    # by right-to-left display into «cm × 20.5 cm 26.8».
+    measure_ar = {dim: f"{text.split()[0]} {AR_UNITS.get(text.split()[1], text.split()[1])}"
+                  for dim, text in measure_text.items()}
     values = {
         "en": {"period": period.en, "era": f"the {period.en} period", "place": place[0], "date": date_text,
                **measure_text},
         "fr": {"period": period.fr, "era": f"l'époque {period.fr}", "place": place[1], "date": date_text,
-               **measure_text},
-        "ar": {"period": period.ar, "era": period.ar, "place": place[2], "date": date_text, **measure_text},
+               **{dim: text.replace(".", ",") for dim, text in measure_text.items()}},
+        "ar": {"period": period.ar, "era": period.ar, "place": place[2], "date": date_text, **measure_ar},
     }
     title = _text(rng, rng.choice(arch.titles), values, original)
     # A slot is a tuple of alternative (en, fr, ar) triples; a lone triple is a slot of one.
@@ -1165,7 +1173,7 @@ def load_demo(objects: int = 2000, images_every: int = 4, seed: int = DEFAULT_SE
                 for k in range(rng.choices((1, 2, 3), weights=(55, 30, 15))[0]):
                     data = image_bytes(row["image_kind"], rng)
                     register_images.add_image(editor, obj, data, name=f"{row['record_number']}-{k + 1}.jpg",
-                                              caption=["front", "back", "detail"][k])
+                                              caption=CAPTIONS.get(row["language"], CAPTIONS["en"])[k])
                     report.images += 1
         report.agencies, report.users = len(agencies), len(users)
         audit.record("demo.load", object_type="register.culturalobject",

@@ -178,3 +178,13 @@ def test_embeddings_can_be_switched_off_for_a_fast_lexical_build(monkeypatch, tm
     r = eng.query(text="brass ewer", include_below_threshold=True)
     assert r.candidates[0].key == "a" and "text:lexical_only" in r.flags
     eng.close()
+
+
+def test_evidence_words_are_shown_as_typed():
+    from turath_engine.text import tokens, typed_words
+
+    words = typed_words("ورقة من مصحف على رق، Qur'an")
+    # The index compares normalised tokens («ورقه»); the officer sees the word as typed.
+    assert words[tokens("ورقة")[0]] == ["ورقة"]
+    assert words[tokens("Qur'an")[0]] == ["Qur'an"]
+    assert all(tok != word for tok, typed in words.items() for word in typed if tok == "ورقه")

@@ -279,3 +279,13 @@ def test_check_of_a_seized_item_links_the_seizure_when_confirmed(users, actor, r
     # Another agency's officer cannot aim a check at a record it may not see.
     with pytest.raises(services.CheckRefused):
         services.check_object(users["eg_customs_editor"], [("x.jpg", shot)], subject=item.record_number)
+
+
+def test_words_in_common_are_shown_as_the_officer_typed_them(client, users, register):
+    """The index compares «دراهم» and «مضروبه» normalised; the page shows the words as typed («مضروبة»)."""
+    client.force_login(users["ma_police_viewer"])
+    client.cookies["django_language"] = "ar"
+    html = client.post("/check/", {"words": "دراهم مضروبة في بغداد"}).content.decode()
+    assert "EG-MOA-0001" in html
+    evidence = html[html.index("EG-MOA-0001"):]
+    assert "<bdi>مضروبة</bdi>" in evidence and "<bdi>مضروبه</bdi>" not in evidence

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand
 
 class Command(BaseCommand):
     help = ("What `make run` does, in one process (each `turath` start costs seconds): set up the database, "
-            "load the demo register if it is empty, queue the matching index build for the background worker, "
+            "load the demo register and heritage lists if empty, queue the matching index build for the background worker, "
             "print the demo logins and serve.")
 
     def add_arguments(self, parser):
@@ -14,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **opts):
         call_command("setup")
         call_command("demo", "--if-empty")
+        call_command("heritage", "demo")  # the UNESCO list shipped with Turath, the organization's own list
         # The index is built after the server starts, by the worker `serve` runs: the register
         # answers at once and a check says how far indexing has got.
         call_command("matching", "reindex", "--if-empty", "--background")
