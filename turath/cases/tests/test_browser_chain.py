@@ -8,6 +8,7 @@ and a few of them are copied to docs/walkthrough/ for the README's walkthrough."
 
 import io
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -356,6 +357,39 @@ def test_case_pages_are_in_the_chosen_language(server, browser, lang):  # noqa: 
             untranslated.append(f"{path}: {words!r}")
     context.close()
     assert not untranslated, untranslated
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_report_on_a_phone_with_the_map_a_proposed_number_and_a_photo(server, browser, lang):  # noqa: F811
+    """Issue 14.6 in a browser on a phone: tap the place on the map (a Point with decimal points in any
+    language), keep the proposed record number of the new object, add its photograph, save."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)
+    page = sign_in(context, server, "nadia")
+    switch_language(page, lang)
+    page.goto(f"{server}/cases/reports/new/")
+    number = page.input_value("[name=new_object_number]")
+    assert number.startswith("EG-MOA-") and number[-4:].isdigit()
+    page.wait_for_selector("#draw-map .leaflet-outline-pane path", state="attached")
+    page.locator("#draw-map").scroll_into_view_if_needed()
+    box = page.locator("#draw-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.click("[data-draw=close]")
+    geometry = page.input_value("[name=geometry]")
+    assert '"type":"Point"' in geometry and re.search(r"\[-?\d+\.\d+,-?\d+\.\d+\]", geometry), geometry
+    page.fill("[name=occurred_on]", (datetime.now() - timedelta(days=2)).strftime("%Y-%m-%d"))
+    page.fill("[name=place]", "مخزن المتحف، الأقصر" if lang == "ar" else "Réserve du musée, Louxor")
+    page.fill("[name=new_object_type]", "oil lamp")
+    page.fill("[name=new_object_title]", "مسرجة فخارية" if lang == "ar" else "Lampe à huile en terre cuite")
+    photo = io.BytesIO()
+    Image.open(COFFEE).crop((60, 20, 560, 380)).save(photo, "JPEG", quality=85)
+    page.locator("[name=photos]").set_input_files(files=[{"name": "lampe.jpg", "mimeType": "image/jpeg",
+                                                          "buffer": photo.getvalue()}])
+    shot(page, f"cases-{lang}-report-form-phone")
+    submit(page)
+    no_errors(page)
+    page.goto(f"{server}/objects/{number}/")
+    assert page.locator("#main img[loading=lazy]").count() >= 1
+    context.close()
 
 
 @pytest.fixture(scope="module", autouse=True)
