@@ -68,7 +68,8 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
 
     def new_objects(self, lang) -> list[dict]:
         d = self.cleaned_data
-        if not (d.get("new_object_type") or d.get("new_object_title") or d.get("new_object_number")):
+        # The number alone is the proposal the form fills in: a new object is described by its type or title.
+        if not (d.get("new_object_type") or d.get("new_object_title")):
             return []
         return [{"record_number": d.get("new_object_number"), "object_type": d.get("new_object_type"),
                  "title": d.get("new_object_title"), "language": lang}]

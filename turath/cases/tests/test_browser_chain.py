@@ -333,7 +333,7 @@ def test_check_an_object_with_a_photo(server, browser):  # noqa: F811
     first = page.locator("ol.candidates li.candidate").first
     assert "EG-MOA-2026-0200" in first.locator("h3").inner_text()
     # The register photo sits in an SVG <image> with the matched region outlined over it.
-    assert first.locator("figure.matched svg polygon.region").count() == 1
+    assert first.locator("figure.matched svg polygon.region").count() == 2  # the officer's photo and the register's
     loaded_width = page.evaluate("""() => new Promise(done => {
         const img = new Image();
         img.onload = () => done(img.naturalWidth);

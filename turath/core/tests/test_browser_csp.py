@@ -160,8 +160,8 @@ def test_key_pages_work_under_the_csp_with_no_violation(server, browser):  # noq
     page = nadia.visit("/objects/EG-MOA-2026-0200/")
     assert page.evaluate("document.querySelector('.gallery img').naturalWidth") > 0
     page = nadia.visit("/heritage/map/")
-    page.wait_for_selector("#heritage-map .leaflet-overlay-pane path", state="attached")
-    assert page.locator("#heritage-map .leaflet-overlay-pane path").count() > 50  # Leaflet drew the world outline
+    page.wait_for_selector("#heritage-map .leaflet-outline-pane path", state="attached")  # Leaflet drew the land
+    assert page.locator("#heritage-map .leaflet-outline-pane path").count() > 50  # Leaflet drew the world outline
     assert page.locator("#heritage-map").bounding_box()["height"] > 300  # its height now comes from the CSS
     page = nadia.visit(f"/heritage/place/{ids['place']}/")
     page.wait_for_selector("#heritage-map path.leaflet-interactive")  # the place's marker

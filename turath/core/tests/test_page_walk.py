@@ -38,7 +38,8 @@ SKIP = re.compile(r"^/(static|media|admin|api|i18n)/|/logout|\.atom|\.geojson|/i
 ARABIC_LETTER = re.compile(r"[\u0620-\u064a\u0671-\u06d3\u06fa-\u06ff]")
 SNAKE = re.compile(r"(?<![\w@./-])[a-z]{2,}(?:_[a-z]{2,})+(?![\w@/-])")
 # Number groups whose order right-to-left text reverses unless they are isolated left-to-right.
-RTL_FRAGILE = re.compile(r"\d+\s*[-/×]\s*\d+(?:\s*[-/×]\s*\d+)*|\d[\d.,]*\s*(?:cm|mm|m|kg|g|ha|km)\s*×")
+RTL_FRAGILE = re.compile(r"\d+\s*[-/×]\s*\d+(?:\s*[-/×]\s*\d+)*|\d[\d.,]*\s*(?:cm|mm|m|kg|g|ha|km)\s*×"
+                         r"|\[\s*-?\d+(?:\.\d+)?\s*,\s*-?\d")  # and coordinates written as JSON
 BLOCKS = {"p", "div", "li", "dd", "dt", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6", "section", "article",
           "header", "footer", "nav", "main", "form", "ul", "ol", "dl", "table", "tr", "figure", "figcaption",
           "blockquote", "pre", "fieldset", "legend", "body", "html", "aside", "details", "summary", "caption"}
@@ -285,16 +286,18 @@ def test_the_walker_sees_what_it_should():
     messages = {"Status history": "سجل الحالات", "Object ID": "Object ID"}
     bad = ('<html lang="ar" dir="rtl"><body><h2>Status history</h2><h2>Object ID</h2>'
            '<p>الحالة: reported_stolen</p><svg><rect x="568,5" width="12"/><polygon points="568,5,245,4"/></svg>'
-           '<div style="width: 12,5px"></div><li>نُشر في 2025-08-28</li><p>المقاس: 440×640</p></body></html>')
+           '<div style="width: 12,5px"></div><li>نُشر في 2025-08-28</li><p>المقاس: 440×640</p>'
+           '<p>مثال: {"coordinates": [31.13, 29.97]}</p></body></html>')
     found = problems_of(bad, "ar", messages, set())
     assert any("untranslated: «Status history»" in p for p in found)
     assert any("msgstr = msgid" in p for p in found)
     assert any("reported_stolen" in p for p in found)
     assert sum("SVG" in p for p in found) == 2 and any("CSS" in p for p in found)
-    assert sum("reversed" in p for p in found) == 2
+    assert sum("reversed" in p for p in found) == 3
     good = ('<html lang="ar" dir="rtl"><body><h2>سجل الحالات</h2><p>الحالة: مبلّغ عن سرقته</p>'
             '<svg><rect x="568.5" width="12"/><polygon points="568.5,245.4 10,20"/></svg>'
             '<li><time dir="ltr">2025-08-28</time> نص</li><li>نُشر في <time dir="ltr">2025-08-28</time></li>'
             '<p>2025-08-28، القاهرة</p><p><bdi>دينار بغداد، 978-988</bdi></p><p>الضبط SZ-2026-00001 من</p>'
-            '<p>مثل 1250، \u20661250-1300\u2069، 656 هـ</p></body></html>')
+            '<p>مثل 1250، \u20661250-1300\u2069، 656 هـ</p><p>مثال: \u2066{"coordinates": [31.13, 29.97]}\u2069</p>'
+            '</body></html>')
     assert problems_of(good, "ar", messages, set()) == []

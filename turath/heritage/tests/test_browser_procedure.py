@@ -328,8 +328,13 @@ def test_nomination_to_inscription_then_list_in_danger(server, browser, lang):
         facts = amal.locator("dl.facts").inner_text()
         assert DECISION_CODE[lang] in facts and text["decision"] in facts
         history = amal.locator("section:last-of-type ol").inner_text()
-        for action in ("start_file", "submit", "start_evaluation", "recommend", "decide"):
-            assert action in history
+        # Each step named in the page's language, never by its code (issue 14.9).
+        steps = {"ar": ("بدء إعداد ملف الترشيح", "بدء التقييم", "سُجّل قرار اللجنة"),
+                 "fr": ("Dossier de proposition ouvert", "Évaluation commencée", "Décision du Comité enregistrée")}
+        for step in steps[lang]:
+            assert step in history
+        for code in ("start_file", "start_evaluation", "recommend", "decide", "_"):
+            assert code not in history
         run.shot(amal, "decision-inscribe")
 
         # 11. The place now stands on the final list; the secretariat enters it on the list in danger.
@@ -381,6 +386,7 @@ def test_place_map_shows_the_place_above_the_outline(server, browser, lang):
         page.goto(f"{server}/heritage/place/1/")
         assert "Rosetta" in page.content() or "رشيد" in page.content()
         page.wait_for_selector(".leaflet-outline-pane path", state="attached", timeout=15000)
+        page.locator("#heritage-map").scroll_into_view_if_needed()
         marker = page.locator(".leaflet-overlay-pane path.leaflet-interactive").first
         mbox = marker.bounding_box()
         assert mbox, "no marker drawn"

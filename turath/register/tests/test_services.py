@@ -107,14 +107,14 @@ def test_status_lifecycle_and_history(users, actor):
     editor = users["eg_ministry_editor"]
     obj = make_object(editor, "EG-4")
     with actor(editor):
-        for status in ("reported_stolen", "published", "seized", "in_custody", "restituted"):
+        for status in ("reported_stolen", "seized", "in_custody", "restituted"):
             obj = services.change_status(editor, obj, status, note=f"→ {status}")
         with pytest.raises(services.TransitionNotAllowed):
             services.change_status(editor, obj, "seized")
+        with pytest.raises(services.TransitionNotAllowed):  # publication is a report's, not an object's status
+            services.change_status(editor, make_object(editor, "EG-4B", status="reported_stolen"), "published")
     assert [s.to_status for s in StatusChange.objects.filter(object=obj)] == [
-        "registered", "reported_stolen", "published", "seized", "in_custody", "restituted"]
-    obj.refresh_from_db()
-    assert obj.sharing == "network"  # publishing reaches the law-enforcement network
+        "registered", "reported_stolen", "seized", "in_custody", "restituted"]
 
 
 def test_contributor_cannot_change_status(users, actor):
