@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .countries import country_name, is_country
 from .multilingual import active_lang
-from .querysets import RestrictedQuerySet
+from .permissions import RestrictedQuerySet
 
 
 class AgencyKind(models.TextChoices):

@@ -14,10 +14,11 @@ assignment), which contributors of an agency in the case may do.
 
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from .models import LAW_ENFORCEMENT_KINDS, Agency, Role
-from .querysets import RestrictedQuerySet  # noqa: F401 — the queryset every restricted model uses
+# The core models (agencies, roles) are read inside the functions, not imported here: core's own models
+# (API tokens) use RestrictedQuerySet, so this module must not import them at load time.
 
 
 class Sharing(models.TextChoices):
@@ -50,6 +51,8 @@ def view_scope(user) -> tuple[tuple[str, ...], int | None]:
     agency = _agency(user)
     if agency is None:
         return (Sharing.PUBLIC,), None
+    from .models import LAW_ENFORCEMENT_KINDS
+
     levels = (Sharing.PUBLIC, Sharing.MEMBERS)
     if agency.kind in LAW_ENFORCEMENT_KINDS:
         levels += (Sharing.NETWORK,)
@@ -69,7 +72,7 @@ def view_q(user, agency_field: str = "owning_agency", sharing_field: str = "shar
     return q
 
 
-def change_q(user, agency_field: str = "owning_agency", role: str = Role.EDITOR) -> Q:
+def change_q(user, agency_field: str = "owning_agency", role: str = "editor") -> Q:
     """Only the owning agency's editors (and its administrators) change a record; `role` lowers
     the bar for case work (contributors)."""
     agency = _agency(user)
@@ -98,11 +101,29 @@ def related_q(model, prefix: str, user, action: str = VIEW) -> Q:
     return _prefixed(model.permission_q(user, action), prefix)
 
 
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = VIEW):
+        """The records `user` may `action`: the model's `permission_q` (superusers see everything)."""
+        if sees_everything(user):
+            return self
+        return self.filter(self.model.permission_q(user, action))
+
+    def permits(self, user, action: str, instance) -> bool:
+        """Whether `user` may `action` this one record (the same rule as the lists)."""
+        return instance is not None and self.restrict(user, action).filter(pk=instance.pk).exists()
+
+    def get_visible_or_404(self, user, action: str = VIEW, **lookup):
+        try:
+            return self.restrict(user, action).get(**lookup)
+        except (self.model.DoesNotExist, ValueError):
+            raise Http404 from None
+
+
 class SharedRecord(models.Model):
     """A record owned by one agency and shared at one level (INTERPOL's contributing-bureau model)."""
 
     owning_agency = models.ForeignKey(
-        Agency, verbose_name=_("owning agency"), on_delete=models.PROTECT, related_name="+"
+        "core.Agency", verbose_name=_("owning agency"), on_delete=models.PROTECT, related_name="+"
     )
     sharing = models.CharField(
         _("sharing level"), max_length=10, choices=Sharing.choices, default=Sharing.AGENCY, db_index=True
@@ -120,14 +141,14 @@ class SharedRecord(models.Model):
         if action in (CHANGE, DELETE):
             return change_q(user)
         if action == WORK:
-            return change_q(user, role=Role.CONTRIBUTOR)
+            return change_q(user, role="contributor")
         raise ValueError(f"unknown action {action!r}")
 
 
 def agency_reader(agency):
     """Whoever reads what is sent to an agency as a whole (an alert e-mail, its feed): a viewer of
     that agency, so it lists what every member may see. Never saved."""
-    from .models import User
+    from .models import Role, User
 
     return User(agency=agency, role=Role.VIEWER, is_active=True)
 
@@ -138,4 +159,4 @@ def permits(user, action: str, instance) -> bool:
 
 
 def can_add(user) -> bool:
-    return _agency(user) is not None and user.has_role(Role.CONTRIBUTOR)
+    return _agency(user) is not None and user.has_role("contributor")

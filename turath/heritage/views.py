@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from turath.core.countries import country_choices, country_name, sort_key
 from turath.core.models import Role
 from turath.core.multilingual import show
+from turath.core.parsing import parse_number
 from turath.core.permissions import Sharing, can_add
 
 from . import geo, risk, services
@@ -440,9 +441,8 @@ def _place_data(post, errors: dict) -> dict:
     for key in ("lon", "lat"):
         raw = post.get(key, "").strip().replace(",", ".")
         if raw:
-            try:
-                data[key] = float(raw)
-            except ValueError:
+            data[key] = parse_number(raw)
+            if data[key] is None:
                 errors.setdefault("location", []).append(_("Longitude and latitude are numbers in degrees."))
     if post.get("description", "").strip():
         data["description"] = {"text": post["description"].strip(), "lang": post.get("description_lang") or _lang()}
@@ -467,11 +467,8 @@ def risk_page(request):
             area_text = upload.read().decode("utf-8", errors="replace")
         within = request.POST.get("within_km", "0").strip().replace(",", ".") or "0"
         context.update(area=area_text, within_km=within, unlisted=request.POST.get("unlisted") == "on")
-        try:
-            within_km = float(within)
-            if not (0 <= within_km <= 500):
-                raise ValueError
-        except ValueError:
+        within_km = parse_number(within)
+        if within_km is None or not (0 <= within_km <= 500):
             messages.error(request, _("The distance is a number of kilometres between 0 and 500."))
             return render(request, "heritage/risk.html", context, status=400)
         try:
