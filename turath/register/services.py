@@ -577,5 +577,5 @@ def propose_record_number(agency, year: int | None = None) -> str:
 
     prefix = f"{agency.code.upper()}-{year or timezone.localdate().year}-"
     taken = CulturalObject.objects.filter(record_number__startswith=prefix).values_list("record_number", flat=True)
-    numbers = [int(n[len(prefix):]) for n in taken if n[len(prefix):].isdigit()]
+    numbers = [parse_id(n[len(prefix):]) or 0 for n in taken]  # core.parsing: «0042» → 42, anything else → 0
     return f"{prefix}{max(numbers, default=0) + 1:04d}"
