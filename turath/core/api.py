@@ -11,6 +11,7 @@ from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 
 from . import tokens
+from .errors import EditConflict, ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
 from .models import TokenScope
 
 PROBLEM_JSON = "application/problem+json"
@@ -72,6 +73,12 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class UnsupportedUpload(exceptions.APIException):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    default_detail = "This file is not accepted."
+    default_code = "unsupported_media_type"
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The upload is too large."
@@ -85,6 +92,35 @@ class AnyMediaRenderer(JSONRenderer):
     format = "json"
 
 
+def api_exception(exc: Exception) -> Exception:
+    """The domain's errors (core.errors) as DRF exceptions: the one place they get a status code.
+    A domain error's `problem_extra` (e.g. the allowed transitions) goes into the problem body."""
+    mapped = _mapped(exc)
+    if mapped is not exc and getattr(exc, "problem_extra", None):
+        mapped.problem_extra = exc.problem_extra
+    return mapped
+
+
+def _mapped(exc: Exception) -> Exception:
+    if isinstance(exc, RecordInvalid):
+        return exceptions.ValidationError(exc.errors)
+    if isinstance(exc, EditConflict):
+        return Conflict(str(exc))
+    if isinstance(exc, TransitionNotAllowed):
+        return exceptions.ValidationError({"state": [str(exc)]})
+    if isinstance(exc, NotPermitted):
+        return exceptions.PermissionDenied(str(exc))
+    if isinstance(exc, ImageRejected):
+        return UnsupportedUpload(str(exc))
+    if isinstance(exc, Http404):
+        return exceptions.NotFound("Not found.")
+    if isinstance(exc, PermissionDenied):
+        return exceptions.PermissionDenied()
+    if isinstance(exc, DjangoValidationError):
+        return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    return exc
+
+
 def problem_exception_handler(exc, context):
     """Every API error as RFC 9457 application/problem+json, with field errors when there are any.
 
@@ -93,12 +129,7 @@ def problem_exception_handler(exc, context):
     members (e.g. `allowed_transitions`) through the exception's `problem_extra` attribute.
     """
     from rest_framework.views import exception_handler  # here: rest_framework.views imports this module
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found.")
-    elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    exc = api_exception(exc)
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -16,8 +16,31 @@ from django.utils import translation
 
 from . import audit
 from .auth import client_address, count
+from .errors import DomainError, RecordInvalid
 from .models import LoginThrottle
 from .parsing import LONG_TEXT
+
+
+def add_domain_error(form: forms.BaseForm, exc: DomainError) -> None:
+    """A service's refusal shown on the form: each message of RecordInvalid next to the field it
+    names (the form's top when the form has no such field), any other domain error at the top.
+    The one place forms map core.errors (the API's is core.api.api_exception)."""
+    if isinstance(exc, RecordInvalid):
+        for field, messages in exc.errors.items():
+            target = field if field in form.fields else None
+            for message in messages:
+                form.add_error(target, message)
+    else:
+        form.add_error(None, str(exc))
+
+
+def message_domain_error(request, exc: DomainError) -> None:
+    """The same for a page without a form (a button): the refusal as an error message."""
+    from django.contrib import messages
+
+    texts = ([m for ms in exc.errors.values() for m in ms] if isinstance(exc, RecordInvalid) else [str(exc)])
+    for text in texts:
+        messages.error(request, text)
 
 
 def limit_text_fields(form: forms.BaseForm, limit: int = LONG_TEXT) -> None:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from turath.core import audit
+from turath.core.errors import ImageRejected
 from turath.core.permissions import Sharing
 from turath.core.userfiles import user_file_response
 
@@ -28,10 +29,6 @@ try:  # HEIC from phones, if the optional plug-in is installed.
     register_heif_opener()
     ACCEPTED_FORMATS["HEIF"] = "image/heic"
 except ImportError:  # pragma: no cover - optional
-    pass
-
-
-class ImageRejected(ValueError):
     pass
 
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from turath.core import audit, multilingual
 from turath.core.countries import is_country
+from turath.core.errors import EditConflict, RecordInvalid, TransitionNotAllowed  # noqa: F401 - callers' names until they move
 from turath.core.models import Role
 from turath.core.parsing import LONG_TEXT, is_id, parse_id, text_problem
 from turath.core.permissions import Sharing, can_add
@@ -43,20 +44,6 @@ CONCEPT_FIELDS = {"object_type": vocab.OBJECT_TYPES, "period": vocab.PERIODS}
 CONCEPT_LIST_FIELDS = {"materials": vocab.MATERIALS, "techniques": vocab.TECHNIQUES}
 MAX_TEXT = LONG_TEXT
 RECORD_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-
-
-class RecordInvalid(Exception):
-    def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()))
-        self.errors = errors
-
-
-class EditConflict(Exception):
-    """Someone else saved the record since it was loaded (optimistic locking)."""
-
-
-class TransitionNotAllowed(Exception):
-    pass
 
 
 @dataclass
