@@ -2,13 +2,16 @@
 
 from http import HTTPStatus
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.log import log_response
 from rest_framework import exceptions, pagination, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
 
 from . import tokens
 from .errors import EditConflict, ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
@@ -107,7 +110,7 @@ def _mapped(exc: Exception) -> Exception:
     if isinstance(exc, EditConflict):
         return Conflict(str(exc))
     if isinstance(exc, TransitionNotAllowed):
-        return exceptions.ValidationError({"state": [str(exc)]})
+        return exceptions.ValidationError({getattr(exc, "field", "state"): [str(exc)]})
     if isinstance(exc, NotPermitted):
         return exceptions.PermissionDenied(str(exc))
     if isinstance(exc, ImageRejected):
@@ -121,6 +124,21 @@ def _mapped(exc: Exception) -> Exception:
     return exc
 
 
+def _server_fault(exc: Exception, request) -> Response:
+    """Anything else (a bug, a full disk, an operating system's PermissionError on a file) is the server's
+    fault: a 500 problem that says so and gives the request id, never the exception's text (it may name a
+    path or a record); the traceback goes to the log, where Django would have put it."""
+    from rest_framework.views import set_rollback
+
+    set_rollback()
+    response = Response({"detail": "The server could not complete the request; it has been logged."},
+                        status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+    if request is not None:
+        log_response("Internal Server Error: %s", request.path, response=response, request=request._request,
+                     exception=exc)
+    return response
+
+
 def problem_exception_handler(exc, context):
     """Every API error as RFC 9457 application/problem+json, with field errors when there are any.
 
@@ -131,9 +149,11 @@ def problem_exception_handler(exc, context):
     from rest_framework.views import exception_handler  # here: rest_framework.views imports this module
     exc = api_exception(exc)
     response = exception_handler(exc, context)
-    if response is None:
-        return None
     request = context.get("request")
+    if response is None:
+        if settings.DEBUG:
+            return None  # Django's debug page, for the developer
+        response = _server_fault(exc, request)
     code = response.status_code
     body = {
         "type": "about:blank",

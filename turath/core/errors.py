@@ -25,7 +25,17 @@ class EditConflict(DomainError):
 
 
 class TransitionNotAllowed(DomainError):
-    """The record's state does not allow this step (a status change, a procedure step)."""
+    """The record's state does not allow this step (a status change, a procedure step).
+
+    `field` names what the client sent that the state refuses ("state" unless the request names it,
+    e.g. the register's `status`); `problem_extra` adds members to the API's problem body (e.g. the
+    transitions that are allowed), so the client can offer them."""
+
+    def __init__(self, message="", *, field: str = "state", problem_extra: dict | None = None):
+        super().__init__(message)
+        self.field = field
+        if problem_extra:
+            self.problem_extra = problem_extra
 
 
 class NotPermitted(DomainError, PermissionError):

@@ -11,15 +11,16 @@ from django.utils.translation import gettext_lazy as _
 
 from turath.core import multilingual
 from turath.core.countries import country_choices
-from turath.core.forms import TextLimits
+from turath.core.errors import ImageRejected, RecordInvalid
+from turath.core.forms import TextLimits, add_domain_error
 from turath.core.models import Role
 from turath.core.permissions import Sharing
 from turath.vocabulary import services as vocab
 from turath.vocabulary.models import Concept
 
-from .images import ImageRejected, check_image
+from .images import check_image
 from .models import INITIAL_STATUSES, CulturalObject, Inscription, ObjectStatus
-from .services import MEASURE_RE, TEXT_FIELDS, RecordInvalid, validate_record
+from .services import MEASURE_RE, TEXT_FIELDS, validate_record
 
 LANG_CHOICES = [("ar", _("Arabic")), ("en", _("English")), ("fr", _("French"))]
 LANGS = [code for code, _name in LANG_CHOICES]
@@ -263,7 +264,7 @@ class ObjectForm(TextLimits, forms.Form):
         try:
             validate_record(self.record_data, user=self.user, instance=self.instance, suggestions=self.suggestions)
         except RecordInvalid as exc:
-            self.add_record_errors(exc.errors)
+            add_domain_error(self, exc)
         self.checked_images = []
         for upload in self.files.getlist("images") if self.files else []:
             data = upload.read()
@@ -274,13 +275,6 @@ class ObjectForm(TextLimits, forms.Form):
             else:
                 self.checked_images.append((upload.name, data))
         return cd
-
-    def add_record_errors(self, errors: dict):
-        """Each of the service's messages goes next to the field it names."""
-        for field, messages in errors.items():
-            target = field if field in self.fields else None
-            for message in messages:
-                self.add_error(target, message if target else f"{field}: {message}")
 
 
 class StatusForm(TextLimits, forms.Form):

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from turath.core import audit
-from turath.core.errors import ImageRejected
+from turath.core.errors import ImageRejected, NotPermitted
 from turath.core.permissions import Sharing
 from turath.core.userfiles import user_file_response
 
@@ -103,7 +103,7 @@ def add_image(user, obj, data: bytes, name: str = "photo.jpg", caption: str = ""
     from .models import CulturalObject
 
     if not CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists():
-        raise PermissionError(_("Only the owning agency's editors change this record."))
+        raise NotPermitted(_("Only the owning agency's editors change this record."))
     checked = check_image(data, name)
     existing = obj.images.filter(sha256=checked.sha256).first()
     if existing:

@@ -79,6 +79,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit, csvsafe
 from turath.core.context import acting_as
+from turath.core.errors import RecordInvalid
 from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import can_add
 from turath.vocabulary import services as vocab
@@ -823,7 +824,7 @@ class _Importer:
                     new_records.append((label, number, data, cleaned))
                     continue
                 if obj.pk not in visible:
-                    raise services.RecordInvalid({"record_number": [
+                    raise RecordInvalid({"record_number": [
                         _("A record with this number already exists in another agency's register.")]})
                 cleaned = services.validate_record(data, user=self.user, instance=obj, suggestions=suggestions)
                 before = services.serialize(obj)
@@ -831,7 +832,7 @@ class _Importer:
                     self.report.unchanged += 1
                     continue
                 if obj.pk not in changeable:
-                    raise services.RecordInvalid({"record_number": [
+                    raise RecordInvalid({"record_number": [
                         _("This record belongs to another agency or your role may not change it; "
                           "the row differs from it and was not applied.")]})
                 if self.writing:
@@ -840,7 +841,7 @@ class _Importer:
                 elif self.dry_run and len(self.report.would_update) < MAX_REPORTED_ROWS:
                     self.report.would_update.append(number)
                 self.report.updated += 1
-            except services.RecordInvalid as exc:
+            except RecordInvalid as exc:
                 self.fail(label, number, exc.errors, suggestions)
         if new_records and not can_add(self.user):
             for label, number, _data, _cleaned in new_records:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from turath.core import audit, multilingual
 from turath.core.countries import is_country
-from turath.core.errors import EditConflict, RecordInvalid, TransitionNotAllowed  # noqa: F401 - callers' names until they move
+from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed  # noqa: F401 - callers' names until they move
 from turath.core.models import Role
 from turath.core.parsing import LONG_TEXT, is_id, parse_id, text_problem
 from turath.core.permissions import Sharing, can_add
@@ -430,10 +430,10 @@ def _reindex(obj):
 
 def create_object(user, data: dict, *, agency=None) -> CulturalObject:
     if not can_add(user):
-        raise PermissionError(_("Your role may not add records."))
+        raise NotPermitted(_("Your role may not add records."))
     agency = agency or user.agency
     if agency.pk != user.agency_id and not user.is_superuser:
-        raise PermissionError(_("Records are created for your own agency."))
+        raise NotPermitted(_("Records are created for your own agency."))
     cleaned = validate_record(data, user=user)
     with transaction.atomic():
         if CulturalObject.objects.filter(record_number=cleaned.values["record_number"]).exists():
@@ -449,7 +449,7 @@ def create_object(user, data: dict, *, agency=None) -> CulturalObject:
 
 def update_object(user, obj: CulturalObject, data: dict, *, expected_version: int | None = None) -> CulturalObject:
     if not CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists():
-        raise PermissionError(_("Only the owning agency's editors change this record."))
+        raise NotPermitted(_("Only the owning agency's editors change this record."))
     cleaned = validate_record(data, user=user, instance=obj)
     with transaction.atomic():
         locked = CulturalObject.objects.select_for_update().get(pk=obj.pk)
@@ -482,19 +482,21 @@ def allowed_transitions(user, obj: CulturalObject) -> list[str]:
 def change_status(user, obj: CulturalObject, to_status: str, note: str = "", *,
                   expected_version: int | None = None) -> CulturalObject:
     if to_status not in ObjectStatus.values:
-        raise TransitionNotAllowed(_("Unknown status «%(s)s».") % {"s": to_status})
+        raise TransitionNotAllowed(_("Unknown status «%(s)s».") % {"s": to_status}, field="status",
+                                   problem_extra={"allowed_transitions": allowed_transitions(user, obj)})
     with transaction.atomic():
         locked = CulturalObject.objects.restrict(user, "change").select_for_update().filter(pk=obj.pk).first()
         if locked is None:
-            raise PermissionError(_("Only the owning agency's editors change this record."))
+            raise NotPermitted(_("Only the owning agency's editors change this record."))
         if expected_version is not None and locked.version != int(expected_version):
             raise EditConflict(_("This record was changed by someone else; reload it."))
         if to_status not in STATUS_TRANSITIONS.get(locked.status, ()):
             raise TransitionNotAllowed(
                 _("A record that is «%(a)s» cannot become «%(b)s».")
-                % {"a": locked.get_status_display(), "b": ObjectStatus(to_status).label})
+                % {"a": locked.get_status_display(), "b": ObjectStatus(to_status).label}, field="status",
+                problem_extra={"allowed_transitions": allowed_transitions(user, locked)})
         if to_status == ObjectStatus.PUBLISHED and not user.has_role(Role.EDITOR):
-            raise PermissionError(_("Only an editor validates and publishes a report."))
+            raise NotPermitted(_("Only an editor validates and publishes a report."))
         before = locked.status
         from django.utils import timezone
 

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from turath.core import audit
 from turath.core.countries import country_name
+from turath.core.errors import DomainError, EditConflict
+from turath.core.forms import add_domain_error, message_domain_error
 from turath.core.models import Agency
 from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import Sharing, can_add
@@ -25,7 +27,7 @@ from turath.vocabulary.models import Concept
 from . import links, services
 from .facets import FACETS
 from .forms import ObjectForm, StatusForm
-from .images import ImageRejected, add_image, image_response
+from .images import add_image, image_response
 from .models import CulturalObject, ObjectImage, ObjectStatus, StatusChange
 from .search import ORDERS, RANK_LIMIT, search_objects
 
@@ -163,8 +165,8 @@ def _attach_images(request, form, obj) -> bool:
     for name, data in form.checked_images:
         try:
             add_image(request.user, obj, data, name)
-        except (ImageRejected, PermissionError) as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            message_domain_error(request, exc)
             ok = False
     return ok
 
@@ -177,8 +179,8 @@ def object_create(request):
     if request.method == "POST" and form.is_valid():
         try:
             obj = services.create_object(request.user, form.record_data)
-        except services.RecordInvalid as exc:
-            form.add_record_errors(exc.errors)
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             _attach_images(request, form, obj)
             messages.success(request, _("Record %(n)s was created.") % {"n": obj.record_number})
@@ -195,7 +197,7 @@ def object_edit(request, record_number):
         try:
             obj = services.update_object(request.user, obj, form.record_data,
                                          expected_version=form.cleaned_data.get("version"))
-        except services.EditConflict as exc:
+        except EditConflict as exc:
             current = CulturalObject.objects.get(pk=obj.pk)
             conflict = {"message": str(exc), "version": current.version}
             # The user's input stays in the form; saving again (with the new version) overwrites deliberately.
@@ -203,8 +205,8 @@ def object_edit(request, record_number):
             data["version"] = current.version
             form = ObjectForm(data, user=request.user, instance=obj)
             form.is_valid()
-        except services.RecordInvalid as exc:
-            form.add_record_errors(exc.errors)
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             _attach_images(request, form, obj)
             messages.success(request, _("Your changes to %(n)s were saved.") % {"n": obj.record_number})
@@ -224,10 +226,8 @@ def object_status(request, record_number):
         try:
             services.change_status(request.user, obj, form.cleaned_data["to_status"], form.cleaned_data["note"],
                                    expected_version=form.cleaned_data.get("version"))
-        except services.EditConflict as exc:
-            messages.error(request, str(exc))
-        except services.TransitionNotAllowed as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            message_domain_error(request, exc)
         else:
             messages.success(request, _("The status is now «%(s)s».")
                              % {"s": ObjectStatus(form.cleaned_data["to_status"]).label})

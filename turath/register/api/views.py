@@ -1,13 +1,13 @@
 """/api/v1/objects/: the register through the REST API.
 
 Thin on purpose: every read starts from `CulturalObject.objects.restrict(user, …)` (a record the user
-may not see answers 404, whatever the method) and every write is a call into services/images, whose
-errors become problem+json: RecordInvalid → 400 with errors by field, EditConflict → 409,
-TransitionNotAllowed → 400 on `status`, PermissionError → 403 (only for records the user can see),
-ImageRejected → 415, oversized uploads → 413.
+may not see answers 404, whatever the method) and every write is a call into services/images. Their
+errors (core.errors) become problem+json in the API's exception handler (core.api.api_exception):
+RecordInvalid → 400 with errors by field, EditConflict → 409, TransitionNotAllowed → 400 on `state`
+with the allowed transitions, NotPermitted → 403 (only for records the user can see), ImageRejected → 415;
+oversized uploads → 413 here.
 """
 
-import contextlib
 import re
 import uuid
 
@@ -28,12 +28,12 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from turath.core import audit
-from turath.core.api import AnyMediaRenderer, Conflict, ObjectJSONParser, PayloadTooLarge
+from turath.core.api import AnyMediaRenderer, ObjectJSONParser, PayloadTooLarge
 from turath.core.parsing import parse_int
 from turath.core.permissions import Sharing
 
 from .. import services
-from ..images import ImageRejected, add_image, image_response
+from ..images import add_image, image_response
 from ..models import CulturalObject, ObjectImage, StatusChange
 from ..search import search_objects
 from .filters import ObjectSearchParams
@@ -78,21 +78,6 @@ def _detail_queryset():
         "materials", "techniques", "measurements", "inscriptions",
         Prefetch("images", queryset=ObjectImage.objects.order_by("position", "id")),
     )
-
-
-@contextlib.contextmanager
-def domain_errors():
-    """The services' exceptions as the API's problem responses."""
-    try:
-        yield
-    except services.RecordInvalid as exc:
-        raise exceptions.ValidationError(exc.errors) from None
-    except services.EditConflict as exc:
-        raise Conflict(str(exc)) from None
-    except ImageRejected as exc:
-        raise exceptions.UnsupportedMediaType("", detail=str(exc)) from None
-    except PermissionError as exc:
-        raise exceptions.PermissionDenied(str(exc)) from None
 
 
 def _expected_version(request, body: dict) -> int | None:
@@ -207,8 +192,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
     def create(self, request):
         body = _record_body(request)
         body.pop("version", None)
-        with domain_errors():
-            obj = services.create_object(request.user, body)
+        obj = services.create_object(request.user, body)
         obj = _detail_queryset().get(pk=obj.pk)
         return self._detail_response(obj, status.HTTP_201_CREATED, headers={"Location": object_url(request, obj)})
 
@@ -221,8 +205,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
             # PUT is the whole record: what is not sent is emptied (the status only changes through /status/).
             for key in WRITABLE_KEYS - {"version", "language", "lang", "status"}:
                 body.setdefault(key, None)
-        with domain_errors():
-            services.update_object(request.user, obj, body, expected_version=expected)
+        services.update_object(request.user, obj, body, expected_version=expected)
         return self._detail_response(_detail_queryset().get(pk=obj.pk))
 
     @extend_schema(summary="Replace a record", parameters=[REF], request=ObjectWriteSerializer,
@@ -264,14 +247,8 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
         if not params.is_valid():
             raise exceptions.ValidationError(params.errors)
         expected = _expected_version(request, {"version": params.validated_data.get("version")})
-        with domain_errors():
-            try:
-                obj = services.change_status(request.user, obj, params.validated_data["status"],
-                                             params.validated_data["note"], expected_version=expected)
-            except services.TransitionNotAllowed as exc:
-                error = exceptions.ValidationError({"status": [str(exc)]})
-                error.problem_extra = {"allowed_transitions": services.allowed_transitions(request.user, obj)}
-                raise error from None
+        obj = services.change_status(request.user, obj, params.validated_data["status"],
+                                     params.validated_data["note"], expected_version=expected)
         return self._status_response(obj)
 
     # --- images --------------------------------------------------------------------------------
@@ -300,8 +277,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
         if upload.size > limit:
             raise too_large
         known = set(obj.images.values_list("sha256", flat=True))
-        with domain_errors():
-            image = add_image(request.user, obj, upload.read(), upload.name or "photo", params.validated_data["caption"])
+        image = add_image(request.user, obj, upload.read(), upload.name or "photo", params.validated_data["caption"])
         data = ImageSerializer({"sha256": image.sha256, "width": image.width, "height": image.height,
                                 "mime": image.mime, "caption": image.caption,
                                 "urls": image_urls(request, obj, image)}).data

@@ -5,7 +5,8 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image, ImageDraw
 
-from turath.register.images import ImageRejected, add_image, check_image
+from turath.core.errors import ImageRejected, NotPermitted
+from turath.register.images import add_image, check_image
 from turath.register.tests.factories import make_object
 
 
@@ -107,5 +108,5 @@ def test_failed_database_write_leaves_no_files(users, actor, monkeypatch):
 
 def test_other_agency_cannot_add_images(users, actor):
     obj = make_object(users["eg_customs_editor"], "EG-IMG-4", sharing="members")
-    with actor(users["ma_museum_editor"]), pytest.raises(PermissionError):
+    with actor(users["ma_museum_editor"]), pytest.raises(NotPermitted):
         add_image(users["ma_museum_editor"], obj, photo_bytes(), "x.jpg")

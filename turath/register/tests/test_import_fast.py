@@ -20,6 +20,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from turath.core import textnorm
+from turath.core.errors import RecordInvalid
 from turath.register import importer, services
 from turath.register.models import CulturalObject, Measurement, StatusChange
 from turath.register.search import build_search_text
@@ -145,7 +146,7 @@ def _outcome(row, user, cache) -> dict:
         result = {"values": cleaned.values, "materials": [c.pk for c in cleaned.materials],
                   "techniques": [c.pk for c in cleaned.techniques], "measurements": cleaned.measurements,
                   "inscriptions": cleaned.inscriptions}
-    except services.RecordInvalid as exc:
+    except RecordInvalid as exc:
         result = {"errors": exc.errors}
     text = None
     if "values" in result:

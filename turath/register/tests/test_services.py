@@ -1,5 +1,6 @@
 import pytest
 
+from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import AuditEntry
 from turath.register import services
 from turath.register.models import CulturalObject, ObjectStatus, StatusChange
@@ -48,14 +49,14 @@ def test_full_object_id_record_is_stored_and_serialized(users, actor):
 
 
 def test_missing_required_object_id_fields_are_named(users):
-    with pytest.raises(services.RecordInvalid) as err:
+    with pytest.raises(RecordInvalid) as err:
         services.validate_record({"description": ""}, user=users["eg_customs_editor"])
     assert set(err.value.errors) >= {"record_number", "object_type", "title"}
 
 
 def test_unknown_term_gets_suggestions(users):
     suggestions = {}
-    with pytest.raises(services.RecordInvalid) as err:
+    with pytest.raises(RecordInvalid) as err:
         services.validate_record({"record_number": "X-1", "object_type": "astrolab", "title": "t"},
                                  user=users["eg_customs_editor"], suggestions=suggestions)
     assert "object_type" in err.value.errors
@@ -70,16 +71,16 @@ def test_unknown_term_gets_suggestions(users):
 ])
 def test_bad_values_are_refused_naming_the_field(users, field, value):
     data = {"record_number": "X-2", "object_type": "coin", "title": "Dinar", field: value}
-    with pytest.raises(services.RecordInvalid) as err:
+    with pytest.raises(RecordInvalid) as err:
         services.validate_record(data, user=users["eg_customs_editor"])
     assert field in err.value.errors
 
 
 def test_viewer_cannot_create_and_duplicate_numbers_are_refused(users):
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         make_object(users["eg_customs_viewer"], "EG-1")
     make_object(users["eg_customs_contributor"], "EG-1")
-    with pytest.raises(services.RecordInvalid):
+    with pytest.raises(RecordInvalid):
         make_object(users["eg_customs_editor"], "EG-1")
 
 
@@ -89,7 +90,7 @@ def test_update_with_optimistic_locking(users, actor):
     with actor(editor):
         first = services.update_object(editor, obj, {"maker": "unknown"}, expected_version=1)
         assert first.version == 2
-        with pytest.raises(services.EditConflict):
+        with pytest.raises(EditConflict):
             services.update_object(editor, obj, {"maker": "someone else"}, expected_version=1)
     obj.refresh_from_db()
     assert obj.maker == "unknown"
@@ -99,7 +100,7 @@ def test_update_with_optimistic_locking(users, actor):
 
 def test_another_agency_cannot_update(users, actor):
     obj = make_object(users["eg_customs_editor"], "EG-3", sharing="members")
-    with actor(users["ma_museum_editor"]), pytest.raises(PermissionError):
+    with actor(users["ma_museum_editor"]), pytest.raises(NotPermitted):
         services.update_object(users["ma_museum_editor"], obj, {"maker": "x"})
 
 
@@ -109,9 +110,9 @@ def test_status_lifecycle_and_history(users, actor):
     with actor(editor):
         for status in ("reported_stolen", "seized", "in_custody", "restituted"):
             obj = services.change_status(editor, obj, status, note=f"→ {status}")
-        with pytest.raises(services.TransitionNotAllowed):
+        with pytest.raises(TransitionNotAllowed):
             services.change_status(editor, obj, "seized")
-        with pytest.raises(services.TransitionNotAllowed):  # publication is a report's, not an object's status
+        with pytest.raises(TransitionNotAllowed):  # publication is a report's, not an object's status
             services.change_status(editor, make_object(editor, "EG-4B", status="reported_stolen"), "published")
     assert [s.to_status for s in StatusChange.objects.filter(object=obj)] == [
         "registered", "reported_stolen", "seized", "in_custody", "restituted"]
@@ -119,7 +120,7 @@ def test_status_lifecycle_and_history(users, actor):
 
 def test_contributor_cannot_change_status(users, actor):
     obj = make_object(users["eg_customs_editor"], "EG-5")
-    with actor(users["eg_customs_contributor"]), pytest.raises(PermissionError):
+    with actor(users["eg_customs_contributor"]), pytest.raises(NotPermitted):
         services.change_status(users["eg_customs_contributor"], obj, ObjectStatus.REPORTED_STOLEN)
 
 
