@@ -16,14 +16,14 @@ codes, else the states as written); a row that matches none, or several, is a pr
 row, and nothing else is guessed.
 
 Idempotent on id_no: a re-import compares every field and writes only what changed, so running
-it twice changes nothing. Problems are collected per row as (row, id_no, field, message); without
+it twice changes nothing. Problems are collected per row (core.importing: row, id_no, field, messages); without
 --partial one problem aborts the whole import (nothing is written).
 """
 
 import csv
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from html.parser import HTMLParser
 from pathlib import Path
@@ -32,6 +32,7 @@ from django.db import transaction
 
 from turath.core import audit
 from turath.core.countries import is_country
+from turath.core.importing import ImportReport
 from turath.core.parsing import parse_int
 from turath.core.permissions import Sharing
 from turath.core.textnorm import search_text
@@ -119,27 +120,14 @@ def parse_danger_history(value: str) -> list[tuple[int, int | None]]:
 
 
 @dataclass
-class Problem:
-    id_no: str
-    field: str
-    message: str
-    row: int = 0  # the spreadsheet's row number (the header is row 1); 0 for the file as a whole
+class UnescoImportReport(ImportReport):
+    """Rows are the spreadsheet's (the header is row 1), keyed by UNESCO id_no."""
 
-    def __str__(self):
-        where = f"row {self.row}, " if self.row else ""
-        return f"{where}id_no {self.id_no}: {self.field}: {self.message}"
-
-
-@dataclass
-class ImportReport:
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[Problem] = field(default_factory=list)
-    written: bool = False
-    file_format: str = ""  # xlsx, xls or csv, as recognised from the content
+    KEY = "id_no"
     matched_by_name: int = 0  # rows without id_no matched to a property by name and states
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "matched_by_name": self.matched_by_name}
 
 
 def _column(name) -> str:
@@ -231,14 +219,14 @@ def _read_xls(path: Path) -> list[dict]:
     return _rows_of(sheet.row_values(0), (sheet.row_values(i) for i in range(1, sheet.nrows)))
 
 
-def _clean_row(row: dict, criteria: dict, problems: list[Problem], *, has_id: bool = True) -> dict | None:
-    """The fields of one row ready to compare and write, or None (with problems) if it cannot be used.
+def _clean_row(row: dict, criteria: dict, report: ImportReport, *, has_id: bool = True) -> dict | None:
+    """The fields of one row ready to compare and write, or None (a failed row of the report) if it cannot be used.
     Without an id_no column (has_id=False) the row's "id_no" is None until it is matched by name."""
     id_no = (row.get("id_no") or "").strip()
-    found = []
+    found: dict[str, list[str]] = {}
 
     def problem(field_name, message):
-        found.append(Problem(id_no or "?" if has_id else "-", field_name, message, row.get("__row__", 0)))
+        found.setdefault(field_name, []).append(message)
 
     if has_id and not id_no.isdigit():
         problem("id_no", f"not a number: {id_no!r}")
@@ -294,7 +282,7 @@ def _clean_row(row: dict, criteria: dict, problems: list[Problem], *, has_id: bo
         problem("danger_list", str(exc))
         danger = []
     if found:
-        problems.extend(found)
+        report.fail(row.get("__row__", 0), found, key=(id_no or "?") if has_id else "")
         return None
     secondary = (row.get("secondary_dates") or "").strip()
     description = {"lang": "en", "text": html_to_text(row.get("short_description_en", "")),
@@ -379,7 +367,7 @@ def _name_key(name: str) -> str:
     return search_text(name)
 
 
-def _match_by_name(cleaned: list[dict], problems: list[Problem]) -> list[dict]:
+def _match_by_name(cleaned: list[dict], report: ImportReport) -> list[dict]:
     """Give rows without id_no the id_no of the one imported property with their name and states."""
     index: dict[tuple, set[str]] = {}
     places = HeritagePlace.objects.filter(source=SOURCE).prefetch_related("states")
@@ -401,45 +389,45 @@ def _match_by_name(cleaned: list[dict], problems: list[Problem]) -> list[dict]:
             data["id_no"] = next(iter(found))
             matched.append(data)
         elif not found:
-            problems.append(Problem("-", "id_no", (
+            report.fail(data["row"], {"id_no": [(
                 f"this file has no id_no, and no imported property is named {label!r} in {where}: a property "
                 "cannot be created without its UNESCO id_no (import an export that has id_no, such as the "
-                "2019 or 2024 list, first)"), data["row"]))
+                "2019 or 2024 list, first)")]})
         else:
-            problems.append(Problem("-", "id_no", (
+            report.fail(data["row"], {"id_no": [(
                 f"this file has no id_no, and {len(found)} imported properties are named {label!r} in {where} "
-                f"(id_no {', '.join(sorted(found, key=int))}): the row cannot be matched"), data["row"]))
+                f"(id_no {', '.join(sorted(found, key=int))}): the row cannot be matched")]})
     return matched
 
 
-def import_unesco(path, *, agency, partial: bool = False, progress=None) -> ImportReport:
+def import_unesco(path, *, agency, partial: bool = False, progress=None) -> UnescoImportReport:
     """Import the file into the configured list "UNESCO World Heritage List"."""
     hlist = HeritageList.objects.select_related("criteria_set").get(key=UNESCO_LIST)
     criteria = {c.code: c for c in hlist.criteria_set.criteria.all()}
     path = Path(path)
     rows = read_rows(path)
-    report = ImportReport(rows=len(rows), file_format=file_format(path))
+    report = UnescoImportReport(source=path.name, format=file_format(path), partial=partial, rows=len(rows))
     columns = set().union(*(row.keys() for row in rows)) if rows else set()
     missing_columns = REQUIRED_COLUMNS - columns
     if not FLAG_NAMES <= columns and "criteria_txt" not in columns:
         missing_columns.add("C1 … N10 or criteria_txt")
     if missing_columns:
-        report.problems.append(Problem("-", "columns", f"missing: {', '.join(sorted(missing_columns))}"))
+        report.file_errors.append(f"missing columns: {', '.join(sorted(missing_columns))}")
         return report
     has_id = "id_no" in columns
-    cleaned = [data for data in (_clean_row(row, criteria, report.problems, has_id=has_id) for row in rows)
+    cleaned = [data for data in (_clean_row(row, criteria, report, has_id=has_id) for row in rows)
                if data is not None]
     if not has_id:
-        cleaned = _match_by_name(cleaned, report.problems)
+        cleaned = _match_by_name(cleaned, report)
         report.matched_by_name = len(cleaned)
     unique, seen = [], set()
     for data in cleaned:
         if data["id_no"] in seen:
-            report.problems.append(Problem(data["id_no"], "id_no", "appears twice in the file", data["row"]))
+            report.fail(data["row"], {"id_no": ["appears twice in the file"]}, key=data["id_no"])
             continue
         seen.add(data["id_no"])
         unique.append(data)
-    if report.problems and not partial:
+    if report.failed and not partial:
         return report
     # Entries appended at the end: the audit log's lock is not held while the list is written.
     with transaction.atomic(), audit.appended_at_end():
@@ -449,10 +437,10 @@ def import_unesco(path, *, agency, partial: bool = False, progress=None) -> Impo
             if progress:
                 progress(1)
         audit.record("heritage.unesco.import", object_type="heritage.heritagelist", object_id=hlist.pk,
-                     object_repr=str(hlist), after={"file": path.name, "format": report.file_format,
+                     object_repr=str(hlist), after={"file": path.name, "format": report.format,
                                                     "created": report.created, "updated": report.updated,
                                                     "unchanged": report.unchanged,
                                                     "matched_by_name": report.matched_by_name,
-                                                    "problems": len(report.problems)})
-    report.written = True
+                                                    "problems": report.failed})
+    report.committed = True
     return report

@@ -69,7 +69,7 @@ import os
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -80,6 +80,7 @@ from django.utils.translation import gettext as _
 from turath.core import audit, csvsafe
 from turath.core.context import acting_as
 from turath.core.errors import RecordInvalid
+from turath.core.importing import ImportReport
 from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import can_add
 from turath.vocabulary import services as vocab
@@ -106,7 +107,7 @@ DERIVED_KEYS = {"uid", "owning_agency", "version", "images", "date_calendar", "d
 JSON_KEYS = set(COLUMNS) | DERIVED_KEYS | {"lang"}
 DEFAULT_MAX_BYTES = 2 * 1024**3
 BATCH_SIZE = 1000
-MAX_REPORTED_ROWS = 10_000  # beyond this the report counts failures without listing them
+MAX_REPORTED_ROWS = ImportReport.MAX_REPORTED_ROWS
 
 
 class ImportFileError(Exception):
@@ -114,85 +115,24 @@ class ImportFileError(Exception):
 
 
 @dataclass
-class RowError:
-    row: str  # "line 12" (CSV) or "[3]" (JSON index)
-    record_number: str
-    errors: dict[str, list[str]]
-    suggestions: dict = field(default_factory=dict)
+class RecordImportReport(ImportReport):
+    """The register's import report: rows keyed by record number, and how the file was read."""
 
-    def as_dict(self):
-        return {"row": self.row, "record_number": self.record_number, "errors": self.errors,
-                "suggestions": self.suggestions}
-
-
-@dataclass
-class ImportReport:
-    source: str = ""
-    format: str = ""
+    KEY = "record_number"
     encoding: str = ""
     encoding_detected: bool = False  # False: declared with --encoding
     delimiter: str = ""
-    partial: bool = False
-    dry_run: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    failed: int = 0
-    committed: bool = False
-    file_errors: list[str] = field(default_factory=list)
-    row_errors: list[RowError] = field(default_factory=list)
-    # A dry run's record numbers (bounded like the row errors).
-    would_create: list[str] = field(default_factory=list)
-    would_update: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.file_errors and not self.failed
-
-    def as_dict(self) -> dict:
-        return {
-            "source": self.source, "format": self.format, "encoding": self.encoding,
-            "encoding_detected": self.encoding_detected, "delimiter": self.delimiter,
-            "partial": self.partial, "dry_run": self.dry_run, "rows": self.rows, "created": self.created, "updated": self.updated,
-            "unchanged": self.unchanged, "failed": self.failed, "committed": self.committed,
-            "file_errors": self.file_errors, "row_errors": [e.as_dict() for e in self.row_errors],
-            **({"would_create": self.would_create, "would_update": self.would_update} if self.dry_run else {}),
-        }
-
-    def as_text(self) -> str:
+    def describe_source(self) -> str:
+        if not self.format:
+            return ""
         encoding = (f", encoding {self.encoding} ({'detected' if self.encoding_detected else 'declared'})"
                     if self.encoding else "")
-        lines = [f"{self.source or 'import'}: {self.rows} rows read"
-                 + (f" ({self.format}{encoding}" + (f", delimiter {self.delimiter!r}" if self.delimiter else "")
-                    + ")" if self.format else "")]
-        lines += [f"ERROR: {e}" for e in self.file_errors]
-        for err in self.row_errors:
-            for fld, messages in err.errors.items():
-                lines.append(f"{err.row} [{err.record_number or '-'}] {fld}: {' '.join(messages)}")
-        if self.failed > len(self.row_errors):
-            lines.append(f"… and {self.failed - len(self.row_errors)} more failing rows")
-        if self.dry_run:
-            lines.append(f"dry run: would create {self.created}, would update {self.updated}, "
-                         f"unchanged {self.unchanged}, failed {self.failed}")
-            for verb, numbers, count in (("create", self.would_create, self.created),
-                                         ("update", self.would_update, self.updated)):
-                if numbers:
-                    shown = ", ".join(numbers[:50])
-                    lines.append(f"would {verb}: {shown}" + (f" … and {count - 50} more" if count > 50 else ""))
-            if self.failed and not self.partial and not self.file_errors:
-                lines.append("While rows fail, a real run writes nothing (all or nothing; --partial writes the "
-                             "valid rows).")
-            lines.append("Dry run: nothing was written.")
-            return "\n".join(lines)
-        lines.append(f"created {self.created}, updated {self.updated}, unchanged {self.unchanged}, "
-                     f"failed {self.failed}")
-        if not self.committed:
-            lines.append("Nothing was written." if not self.partial or self.file_errors
-                         else "Nothing was written (the import failed).")
-        elif self.failed:
-            lines.append("The valid rows were written; the failing rows were not (--partial).")
-        return "\n".join(lines)
+        return f" ({self.format}{encoding}" + (f", delimiter {self.delimiter!r}" if self.delimiter else "") + ")"
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "encoding": self.encoding, "encoding_detected": self.encoding_detected,
+                "delimiter": self.delimiter}
 
 
 class _Rollback(Exception):
@@ -274,7 +214,7 @@ MAX_CELL_CHARS = 131_072
 _CSV_READ_LIMIT = 64 * 1024 * 1024
 
 
-def read_csv(fh, encoding: str, report: ImportReport, delimiter: str | None = None) -> Iterator[tuple[str, dict]]:
+def read_csv(fh, encoding: str, report: RecordImportReport, delimiter: str | None = None) -> Iterator[tuple[str, dict]]:
     """(row label, row dict) for each data row; raises ImportFileError for a bad header."""
     lines = _decoded_lines(fh, encoding)
     first = next(lines, None)
@@ -758,7 +698,7 @@ def _index_batch(ids: list[int]):
 
 
 class _Importer:
-    def __init__(self, user, *, partial: bool, dry_run: bool, report: ImportReport, progress, source: str):
+    def __init__(self, user, *, partial: bool, dry_run: bool, report: RecordImportReport, progress, source: str):
         self.user, self.partial, self.dry_run, self.report = user, partial, dry_run, report
         self.progress, self.source = progress, source
         self.cache = ConceptCache()
@@ -767,9 +707,7 @@ class _Importer:
         self.bulk = False  # a BulkLoad row is held in this transaction (SQLite)
 
     def fail(self, label, number, errors, suggestions=None):
-        self.report.failed += 1
-        if len(self.report.row_errors) < MAX_REPORTED_ROWS:
-            self.report.row_errors.append(RowError(label, number, errors, suggestions or {}))
+        self.report.fail(label, errors, key=number, suggestions=suggestions)
 
     @property
     def writing(self) -> bool:
@@ -913,9 +851,9 @@ class _Importer:
 
 
 def import_rows(rows_iter: Iterable, user, *, partial: bool = False, dry_run: bool = False, progress=None,
-                source: str = "rows", report: ImportReport | None = None) -> ImportReport:
+                source: str = "rows", report: RecordImportReport | None = None) -> RecordImportReport:
     """Import rows: (label, dict) pairs, or plain dicts (labelled by their index)."""
-    report = report or ImportReport(source=source)
+    report = report or RecordImportReport(source=source)
     report.partial, report.dry_run = partial, dry_run
 
     def labelled():
@@ -949,10 +887,10 @@ def import_rows(rows_iter: Iterable, user, *, partial: bool = False, dry_run: bo
 
 def import_file(path, user, *, fmt: str | None = None, encoding: str | None = None, partial: bool = False,
                 progress: Callable[[int], None] | None = None, dry_run: bool = False,
-                max_bytes: int = DEFAULT_MAX_BYTES, delimiter: str | None = None) -> ImportReport:
+                max_bytes: int = DEFAULT_MAX_BYTES, delimiter: str | None = None) -> RecordImportReport:
     path = Path(path)
     fmt = (fmt or ("json" if path.suffix.lower() in (".json", ".jsonld") else "csv")).lower()
-    report = ImportReport(source=path.name, format=fmt, partial=partial)
+    report = RecordImportReport(source=path.name, format=fmt, partial=partial)
     if fmt not in ("csv", "json"):
         report.file_errors.append(_("Unknown format «%(f)s»: use csv or json.") % {"f": fmt})
         return report

@@ -11,6 +11,7 @@ from rdflib import RDF, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS, XSD
 
 from turath.core import audit
+from turath.core.importing import ImportReport
 from turath.core.textnorm import search_text
 
 from .models import Concept, ConceptLabel, ConceptScheme
@@ -23,12 +24,16 @@ OBJECT_TYPES, MATERIALS, TECHNIQUES, PERIODS = "object-types", "materials", "tec
 
 
 @dataclass
-class ImportReport:
+class ThesaurusImportReport(ImportReport):
+    """A SKOS import: its rows are the file's concepts (created, updated or unchanged by URI)."""
+
+    KEY = "uri"
     schemes: int = 0
-    concepts_created: int = 0
-    concepts_updated: int = 0
     labels: int = 0
     warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {**super().as_dict(), "schemes": self.schemes, "labels": self.labels, "warnings": self.warnings}
 
 
 def _scheme_key(uri: str, graph: Graph) -> str:
@@ -45,12 +50,13 @@ def _langs(graph: Graph, subject, predicate) -> dict[str, list[str]]:
 
 
 def import_skos(source, fmt: str | None = None, *, default_scheme_key: str | None = None,
-                progress=None) -> ImportReport:
+                progress=None) -> ThesaurusImportReport:
     """Import a SKOS thesaurus (Turtle, RDF/XML, …). Idempotent on concept URIs; all or nothing."""
     graph = Graph()
     graph.parse(source, format=fmt)
-    report = ImportReport()
     concepts = set(graph.subjects(RDF.type, SKOS.Concept))
+    report = ThesaurusImportReport(source=Path(str(source)).name if isinstance(source, (str, Path)) else "",
+                                   format=fmt or "", rows=len(concepts))
     with transaction.atomic():
         schemes: dict[str, ConceptScheme] = {}
         for s in graph.subjects(RDF.type, SKOS.ConceptScheme):
@@ -99,14 +105,16 @@ def import_skos(source, fmt: str | None = None, *, default_scheme_key: str | Non
             concept = existing.get(uri)
             if concept is None:
                 concept = Concept.objects.create(uri=uri, **values)
-                report.concepts_created += 1
+                report.created += 1
             else:
                 changed = any(getattr(concept, k) != v for k, v in values.items())
                 if changed:
                     for k, v in values.items():
                         setattr(concept, k, v)
                     concept.save()
-                    report.concepts_updated += 1
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
             by_uri[uri] = concept
             if progress:
                 progress(1)
@@ -139,8 +147,9 @@ def import_skos(source, fmt: str | None = None, *, default_scheme_key: str | Non
         through.objects.bulk_create([through(from_concept_id=a, to_concept_id=b) for a, b in pairs], batch_size=2000)
         audit.record("vocabulary.import", object_type="vocabulary.conceptscheme",
                      object_repr=f"{len(by_uri)} concepts", after={
-                         "created": report.concepts_created, "updated": report.concepts_updated,
+                         "created": report.created, "updated": report.updated,
                          "schemes": [s.key for s in schemes.values()]})
+    report.committed = True
     return report
 
 
@@ -193,7 +202,7 @@ def export_skos(fmt: str = "turtle", scheme_keys: list[str] | None = None) -> st
     return graph.serialize(format=fmt)
 
 
-def load_starter(progress=None) -> ImportReport:
+def load_starter(progress=None) -> ThesaurusImportReport:
     return import_skos(str(STARTER_FILE), fmt="turtle", progress=progress)
 
 

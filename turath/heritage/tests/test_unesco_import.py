@@ -80,13 +80,13 @@ def test_problem_rows_are_reported_and_nothing_is_written_without_partial(agenci
         call_command("heritage", "import-unesco", str(path), stderr=err)
     assert HeritagePlace.objects.count() == 0
     text = err.getvalue()
-    assert f"id_no {rows[3]['id_no']}: longitude/latitude" in text
-    assert f"id_no {rows[7]['id_no']}: danger_list" in text
-    assert f"id_no {rows[9]['id_no']}: iso_code: not ISO 3166-1 codes: ZZ" in text
+    assert f"[{rows[3]['id_no']}] longitude/latitude" in text
+    assert f"[{rows[7]['id_no']}] danger_list" in text
+    assert f"[{rows[9]['id_no']}] iso_code: not ISO 3166-1 codes: ZZ" in text
 
     with acting_as(None, via="test"):
         report = import_unesco(path, agency=agencies["secretariat"], partial=True)
-    assert report.written and report.created == 27 and len(report.problems) == 3
+    assert report.committed and report.created == 27 and report.failed == 3
     assert not HeritagePlace.objects.filter(external_id=rows[3]["id_no"]).exists()
 
 
@@ -126,7 +126,7 @@ def test_xls_gives_the_same_data_as_csv(agencies):
     with acting_as(None, via="test"):
         import_unesco(CSV, agency=agencies["secretariat"])
         report = import_unesco(XLS, agency=agencies["secretariat"])
-    assert report.rows == 1121 and report.unchanged == 1121 and not report.problems
+    assert report.rows == 1121 and report.unchanged == 1121 and not report.failed
 
 
 def test_parsers():

@@ -98,8 +98,8 @@ def rows():
 def test_the_2024_xlsx_layout_gives_what_the_2019_csv_gives(agencies, rows, tmp_path):
     xlsx = write_xlsx(tmp_path / "whc-sites-2024.xlsx", LAYOUT_2024, rows)
     report = _import(xlsx, agencies)
-    assert report.written and not report.problems, [str(p) for p in report.problems]
-    assert (report.rows, report.created, report.file_format) == (len(rows), len(rows), "xlsx")
+    assert report.committed and not report.failed, report.row_error_lines()
+    assert (report.rows, report.created, report.format) == (len(rows), len(rows), "xlsx")
     from_xlsx = snapshot()
     bamiyan = HeritagePlace.objects.get(source=SOURCE, external_id="208")
     assert [c.code for c in bamiyan.inscriptions.get().criteria.all()] == ["(i)", "(ii)", "(iii)", "(iv)", "(vi)"]
@@ -133,7 +133,7 @@ def test_a_workbook_is_recognised_by_its_content_not_its_name(agencies, rows, tm
     for name in ("whc-sites.xls", "whc-sites.csv"):
         path = write_xlsx(tmp_path / name, LAYOUT_2024, rows[:5])
         report = _import(path, agencies)
-        assert report.written and report.file_format == "xlsx" and not report.problems
+        assert report.committed and report.format == "xlsx" and not report.failed
     assert HeritagePlace.objects.filter(source=SOURCE).count() == 5
 
 
@@ -142,11 +142,11 @@ def test_criteria_are_read_from_criteria_txt_when_the_flags_are_missing(agencies
     before = snapshot()
     layout = [c for c in LAYOUT_2024 if c not in FLAGS]
     report = _import(write_xlsx(tmp_path / "no-flags.xlsx", layout, rows), agencies)
-    assert (report.updated, report.unchanged, report.problems) == (0, len(rows), [])
+    assert (report.updated, report.unchanged, report.row_errors) == (0, len(rows), [])
     assert snapshot() == before
     rows[4]["criteria_txt"] = "(ii)(xiv)"
     report = _import(write_xlsx(tmp_path / "bad.xlsx", layout, rows), agencies)
-    assert not report.written and [(p.row, p.field) for p in report.problems] == [(6, "criteria_txt")]
+    assert not report.committed and [(e.row, list(e.errors)) for e in report.row_errors] == [(6, ["criteria_txt"])]
 
 
 def test_a_2021_file_without_id_no_is_matched_by_name_and_states(agencies, rows, tmp_path):
@@ -157,7 +157,7 @@ def test_a_2021_file_without_id_no_is_matched_by_name_and_states(agencies, rows,
     pk = HeritagePlace.objects.get(source=SOURCE, external_id="136").pk
     path = write_xlsx(tmp_path / "whc-sites-2021.xlsx", layout_2021, rows)
     report = _import(path, agencies)
-    assert report.written and not report.problems, [str(p) for p in report.problems]
+    assert report.committed and not report.failed, report.row_error_lines()
     assert (report.matched_by_name, report.created, report.updated, report.unchanged) == (
         len(rows), 0, 1, len(rows) - 1)
     place = HeritagePlace.objects.get(pk=pk)
@@ -176,7 +176,7 @@ def test_rows_without_id_no_that_match_no_property_say_what_cannot_be_done(agenc
     with acting_as(None, via="test"), pytest.raises(CommandError, match="nothing imported"):
         call_command("heritage", "import-unesco", str(path), stderr=err)
     (line,) = err.getvalue().splitlines()
-    assert line.startswith("problem: row 2, id_no -: id_no: this file has no id_no")
+    assert line.startswith("problem: row 2 [-] id_no: this file has no id_no")
     assert rows[0]["name_en"] in line and "cannot be created without its UNESCO id_no" in line
     assert snapshot() == before  # all or nothing: the revised French name was not written either
 
@@ -195,9 +195,10 @@ def test_a_name_shared_by_two_properties_in_the_same_states_is_not_guessed(agenc
     for order, code in enumerate(first.state_codes):
         second.states.create(country=code, order=order)
     report = _import(write_xlsx(tmp_path / "x.xlsx", [c for c in rows[0] if c != "id_no"], rows[:1]), agencies)
-    assert not report.written
-    assert "2 imported properties are named" in report.problems[0].message
-    assert f"id_no {', '.join(sorted([rows[0]['id_no'], rows[1]['id_no']], key=int))}" in report.problems[0].message
+    assert not report.committed
+    assert "2 imported properties are named" in report.row_errors[0].errors["id_no"][0]
+    message = report.row_errors[0].errors["id_no"][0]
+    assert f"id_no {', '.join(sorted([rows[0]['id_no'], rows[1]['id_no']], key=int))}" in message
 
 
 def test_a_file_that_is_no_workbook_and_no_utf8_csv_is_a_clear_error(agencies, rows, tmp_path):

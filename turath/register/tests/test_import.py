@@ -182,7 +182,7 @@ def test_rows_for_another_agencys_records_are_errors(users):
     make_object(ma, "MA-RBT-2026-0003", sharing="members", object_type="astrolabe", title="Old title", lang="en")
     report = importer.import_file(DATA / "objects_mixed.csv", users["eg_ministry_editor"])
     assert not report.committed
-    errors = {e.record_number: e.errors["record_number"][0] for e in report.row_errors}
+    errors = {e.key: e.errors["record_number"][0] for e in report.row_errors}
     assert "another agency's register" in errors["MA-RBT-2026-0001"]
     assert "belongs to another agency" in errors["MA-RBT-2026-0003"]
     assert "Old title" not in json.dumps(report.as_dict())

@@ -48,7 +48,7 @@ def test_an_oversized_cell_names_its_row_and_column(editor, tmp_path):
     report = importer.import_file(path, editor)
     assert not report.committed and not CulturalObject.objects.exists()
     (error,) = report.row_errors
-    assert (error.row, error.record_number, list(error.errors)) == ("line 4", "MA-RBT-2026-0003", ["title"])
+    assert (error.row, error.key, list(error.errors)) == ("line 4", "MA-RBT-2026-0003", ["title"])
     assert f"{importer.MAX_CELL_CHARS + 1} characters" in error.errors["title"][0]
     assert "line 4 [MA-RBT-2026-0003] title:" in report.as_text()
     # The rows after it are still read and checked (--partial writes them).

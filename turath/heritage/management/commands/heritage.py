@@ -51,13 +51,14 @@ class Command(BaseCommand):
                 report = import_unesco(path, agency=agency, partial=partial)
         except (OSError, ValueError) as exc:
             raise CommandError(str(exc)) from None
-        for problem in report.problems:
+        for problem in [*report.file_errors, *report.row_error_lines()]:
             self.stderr.write(f"problem: {problem}")
-        if not report.written:
-            raise CommandError(f"{len(report.problems)} problem(s) in {report.rows} rows: nothing imported "
+        if not report.committed:
+            raise CommandError(f"{report.failed + len(report.file_errors)} problem(s) in {report.rows} rows: "
+                               "nothing imported "
                                "(fix them, or use --partial to import the other rows).")
         matched = (f" ({report.matched_by_name} rows without id_no matched by name and states)"
                    if report.matched_by_name else "")
-        self.stdout.write(f"{report.rows} rows ({report.file_format}): {report.created} created, "
+        self.stdout.write(f"{report.rows} rows ({report.format}): {report.created} created, "
                           f"{report.updated} updated, {report.unchanged} unchanged, "
-                          f"{len(report.problems)} with problems{matched}. Data: UNESCO World Heritage Centre.")
+                          f"{report.failed} with problems{matched}. Data: UNESCO World Heritage Centre.")

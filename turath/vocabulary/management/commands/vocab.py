@@ -53,5 +53,5 @@ class Command(BaseCommand):
         if len(report.warnings) > 20:
             self.stderr.write(f"… and {len(report.warnings) - 20} more warnings")
         self.stdout.write(self.style.SUCCESS(
-            f"{report.concepts_created} concepts created, {report.concepts_updated} updated, "
+            f"{report.created} concepts created, {report.updated} updated, "
             f"{report.labels} labels, {report.schemes} schemes."))
