@@ -29,6 +29,7 @@ class Sharing(models.TextChoices):
 
 
 VIEW, ADD, CHANGE, DELETE, WORK = "view", "add", "change", "delete", "work"
+AUDIT = "audit"  # read a record's audit trail (register.CulturalObject)
 
 NOTHING = Q(pk__in=[])
 

@@ -6,8 +6,9 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from turath.core.models import AgencyKind, Role
 from turath.core.multilingual import show
-from turath.core.permissions import SharedRecord
+from turath.core.permissions import AUDIT, SharedRecord, agency_of, change_q, view_q
 from turath.vocabulary.models import Concept
 
 
@@ -113,6 +114,17 @@ class CulturalObject(SharedRecord):
     def __str__(self):
         shown = show(self.title, "en")
         return f"{self.record_number} — {shown.text}" if shown else self.record_number
+
+    @classmethod
+    def permission_q(cls, user, action: str):
+        if action == AUDIT:
+            # The audit trail is for those who answer for the record: its agency's editors, and the
+            # secretariat's editors for every record they see.
+            agency = agency_of(user)
+            if agency is not None and agency.kind == AgencyKind.SECRETARIAT and user.has_role(Role.EDITOR):
+                return view_q(user)
+            return change_q(user)
+        return super().permission_q(user, action)
 
     def title_in(self, lang):
         return show(self.title, lang)

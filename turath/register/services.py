@@ -519,15 +519,6 @@ def _bump(obj):
     obj.version += 1
 
 
-def may_read_audit(user, obj: CulturalObject) -> bool:
-    """The record's audit trail is for those who answer for it: its agency's editors and the secretariat."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if user.is_superuser or (user.agency and user.agency.kind == "secretariat" and user.has_role(Role.EDITOR)):
-        return CulturalObject.objects.restrict(user).filter(pk=obj.pk).exists()
-    return CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists()
-
-
 # What the audit log's actions on a record are called on its audit page.
 AUDIT_ACTIONS = {
     "create": gettext_lazy("Record created"), "update": gettext_lazy("Record changed"),

@@ -21,7 +21,7 @@ from turath.core.errors import DomainError, EditConflict
 from turath.core.forms import add_domain_error, message_domain_error
 from turath.core.models import Agency
 from turath.core.parsing import is_id, parse_id
-from turath.core.permissions import Sharing, can_add
+from turath.core.permissions import AUDIT, Sharing, can_add, permits
 from turath.vocabulary.models import Concept
 
 from . import links, services
@@ -136,7 +136,7 @@ def object_detail(request, record_number):
         "nav": "register", "obj": obj, "editable": editable,
         "broader": list(obj.object_type.broader.all()),
         "links": links.links(request.user, obj) if request.user.is_authenticated else [],
-        "may_audit": services.may_read_audit(request.user, obj),
+        "may_audit": permits(request.user, AUDIT, obj),
         "status_form": StatusForm(allowed=allowed, initial={"version": obj.version}) if allowed else None,
     })
 
@@ -145,10 +145,8 @@ def object_detail(request, record_number):
 @require_GET
 def object_audit(request, record_number):
     """Who did what to the record, when, before and after: the audit log's entries about it, for the owning
-    agency's editors and the secretariat (services.may_read_audit)."""
-    obj = _visible(request, record_number)
-    if not services.may_read_audit(request.user, obj):
-        raise Http404
+    agency's editors and the secretariat (CulturalObject.permission_q, action "audit")."""
+    obj = _visible(request, record_number, AUDIT)
     return render(request, "register/object_audit.html", {
         "nav": "register", "obj": obj, "entries": services.audit_trail(obj)})
 

@@ -1,6 +1,6 @@
 """Bulk loads on SQLite: the insert triggers of the text index (0002) and of the search rows (0003)
 stand aside while the importer's transaction holds a row in register_bulkload; the importer then
-indexes each batch of new records itself (register/importer.py, _index_batch). Update and delete
+indexes each batch of new records itself (register/importer/bulk.py, _index_batch). Update and delete
 triggers always fire. PostgreSQL keeps its triggers; on both engines a material link that is updated
 (moved to another record) now restamps both records.
 """

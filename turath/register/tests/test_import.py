@@ -197,7 +197,7 @@ def test_viewer_may_not_import(users):
 
 
 def test_crash_in_the_middle_leaves_nothing(editor, monkeypatch):
-    monkeypatch.setattr(importer, "BATCH_SIZE", 1)  # rows 1 and 2 are written before row 3 crashes
+    monkeypatch.setattr(importer.run, "BATCH_SIZE", 1)  # rows 1 and 2 are written before row 3 crashes
     real, calls = services.validate_record, []
 
     def crash_on_third_row(*args, **kwargs):
@@ -318,7 +318,7 @@ def test_a_running_import_does_not_hold_the_audit_log_lock(editor, monkeypatch):
 
     from turath.core import audit
 
-    monkeypatch.setattr(importer, "BATCH_SIZE", 1)
+    monkeypatch.setattr(importer.run, "BATCH_SIZE", 1)
     settings = connection.settings_dict
     other = psycopg.connect(host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
                             password=settings["PASSWORD"], dbname=settings["NAME"])

@@ -61,7 +61,7 @@ def test_a_csv_error_is_a_report_line_not_a_traceback(editor, tmp_path, monkeypa
     # lower than ours) becomes a report line and the rest of the file is still checked.
     import csv
 
-    monkeypatch.setattr(importer, "_CSV_READ_LIMIT", 1000)
+    monkeypatch.setattr(importer.reading, "_CSV_READ_LIMIT", 1000)
     old = csv.field_size_limit(1000)
     try:
         path = tmp_path / "big.csv"
@@ -130,7 +130,7 @@ def test_dry_run_with_failing_rows_says_a_real_run_would_write_nothing(editor):
 
 def test_a_bare_cr_after_the_sampled_start_is_still_a_report_line(editor, tmp_path, monkeypatch):
     # Lines are split at bare CRs only when the file's start has one; one further on is reported.
-    monkeypatch.setattr(importer, "_CR_SAMPLE_BYTES", 64)
+    monkeypatch.setattr(importer.reading, "_CR_SAMPLE_BYTES", 64)
     path = tmp_path / "late.csv"
     path.write_bytes(MIXED.replace(b"Planispheric astrolabe", b"Planispheric\rastrolabe"))
     report = importer.import_file(path, editor)

@@ -118,7 +118,7 @@ class _Forgetful(dict):
 
 
 MEMOS = [(services, "_MEASUREMENTS"), (services, "_DATES"), (services, "_COUNTRIES"),
-         (importer, "_LANGUAGE_CELLS"), (importer, "_MACHINE_CELLS"), (textnorm, "_CHUNKS")]
+         (importer.rows, "_LANGUAGE_CELLS"), (importer.rows, "_MACHINE_CELLS"), (textnorm, "_CHUNKS")]
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`turath import FILE --user USERNAME`: import Object ID records from CSV or JSON (see register/importer.py)."""
+"""`turath import FILE --user USERNAME`: import Object ID records from CSV or JSON (see register/importer/)."""
 
 import json
 import sys
