@@ -303,7 +303,7 @@ def export(user, fmt: str, out, queryset: QuerySet | None = None, filters: dict 
         raise ValueError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     qs = visible_objects(user, queryset, filters)
     count = WRITERS[fmt](_stream(qs), out)
-    audit.record("export", object_type="register.culturalobject",
+    audit.record("register.object.export", object_type="register.culturalobject",
                  object_repr=f"{count} records as {fmt}",
                  after={"count": count, "format": fmt, "filters": filters or {},
                         "queryset": queryset is not None}, user=user)

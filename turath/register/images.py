@@ -124,7 +124,7 @@ def add_image(user, obj, data: bytes, name: str = "photo.jpg", caption: str = ""
             from .services import _bump
 
             _bump(obj)
-            audit.record("image_add", obj, after={"sha256": checked.sha256, "name": name})
+            audit.record("register.object.add_image", obj, after={"sha256": checked.sha256, "name": name})
     except BaseException:
         for path in written:  # no orphaned files when the database write fails
             default_storage.delete(path)

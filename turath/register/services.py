@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from turath.core import audit, multilingual
+from turath.core.audit_names import canonical
 from turath.core.countries import is_country
 from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed  # noqa: F401 - callers' names until they move
 from turath.core.models import Role
@@ -443,7 +444,7 @@ def create_object(user, data: dict, *, agency=None) -> CulturalObject:
         StatusChange.objects.create(object=obj, from_status="", to_status=obj.status, by=user,
                                     agency_code=agency.code, note=_("Record created"))
         _reindex(obj)
-        audit.record("create", obj, after=serialize(obj))
+        audit.record("register.object.create", obj, after=serialize(obj))
     return obj
 
 
@@ -469,7 +470,7 @@ def update_object(user, obj: CulturalObject, data: dict, *, expected_version: in
         _reindex(locked)
         after = serialize(locked)
         if before != after:
-            audit.record("update", locked, before=before, after=after)
+            audit.record("register.object.update", locked, before=before, after=after)
     return locked
 
 
@@ -509,7 +510,7 @@ def change_status(user, obj: CulturalObject, to_status: str, note: str = "", *,
         locked.save(update_fields=["status", "status_changed", "version", "sharing", "updated"])
         StatusChange.objects.create(object=locked, from_status=before, to_status=to_status, by=user,
                                     agency_code=user.agency.code if user.agency else "", note=note[:2000])
-        audit.record("status_change", locked, before={"status": before}, after={"status": to_status, "note": note})
+        audit.record("register.object.change_status", locked, before={"status": before}, after={"status": to_status, "note": note})
     return locked
 
 
@@ -519,11 +520,13 @@ def _bump(obj):
     obj.version += 1
 
 
-# What the audit log's actions on a record are called on its audit page.
+# What the audit log's actions on a record are called on its audit page, by their names in the scheme
+# (core.audit_names): entries written under an older name are read through canonical().
 AUDIT_ACTIONS = {
-    "create": gettext_lazy("Record created"), "update": gettext_lazy("Record changed"),
-    "status_change": gettext_lazy("Status changed"), "view": gettext_lazy("Record viewed"),
-    "image_add": gettext_lazy("Photograph added"), "import": gettext_lazy("Imported"),
+    "register.object.create": gettext_lazy("Record created"), "register.object.update": gettext_lazy("Record changed"),
+    "register.object.change_status": gettext_lazy("Status changed"),
+    "register.object.view": gettext_lazy("Record viewed"),
+    "register.object.add_image": gettext_lazy("Photograph added"), "register.object.import": gettext_lazy("Imported"),
 }
 
 
@@ -546,7 +549,8 @@ def audit_trail(obj: CulturalObject, limit: int = 500) -> list[dict]:
         before, after = e.before or {}, e.after or {}
         changed = [(key, _audit_value(key, before.get(key)), _audit_value(key, after.get(key)))
                    for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
-        rows.append({"entry": e, "changed": changed, "label": str(AUDIT_ACTIONS.get(e.action, e.action))})
+        action = canonical(e.action)
+        rows.append({"entry": e, "changed": changed, "label": str(AUDIT_ACTIONS.get(action, action))})
     return rows
 
 

@@ -129,7 +129,7 @@ def object_detail(request, record_number):
     obj = _visible(request, record_number)
     if obj.sharing != Sharing.PUBLIC:
         # Who looked at a restricted record is itself part of the record's protection.
-        audit.record("view", obj)
+        audit.record("register.object.view", obj)
     editable = CulturalObject.objects.restrict(request.user, "change").filter(pk=obj.pk).exists()
     allowed = services.allowed_transitions(request.user, obj) if editable else []
     return render(request, "register/object_detail.html", {

@@ -145,7 +145,7 @@ def import_skos(source, fmt: str | None = None, *, default_scheme_key: str | Non
                 if str(n) in by_uri:
                     pairs.add((by_uri[str(n)].pk, concept.pk))
         through.objects.bulk_create([through(from_concept_id=a, to_concept_id=b) for a, b in pairs], batch_size=2000)
-        audit.record("vocabulary.import", object_type="vocabulary.conceptscheme",
+        audit.record("vocabulary.conceptscheme.import", object_type="vocabulary.conceptscheme",
                      object_repr=f"{len(by_uri)} concepts", after={
                          "created": report.created, "updated": report.updated,
                          "schemes": [s.key for s in schemes.values()]})

@@ -129,4 +129,4 @@ def test_bad_token_on_a_write_is_401_and_changes_nothing(users, records):
     response = client.post("/api/v1/objects/", {"record_number": "X-1", "object_type": "coin", "title": "x"},
                            format="json")
     assert_unauthorized(response, "Invalid token")
-    assert not AuditEntry.objects.filter(action="create", object_repr__startswith="X-1").exists()
+    assert not AuditEntry.objects.filter(action="register.object.create", object_repr__startswith="X-1").exists()

@@ -8,7 +8,7 @@ from turath.core.models import AuditEntry
 @pytest.fixture
 def entries(users, actor):
     with actor(users["eg_customs_editor"]):
-        return [audit.record("test", object_type="x", object_id=i, after={"n": i, "نص": "قطعة"}) for i in range(5)]
+        return [audit.record("core.test.record", object_type="x", object_id=i, after={"n": i, "نص": "قطعة"}) for i in range(5)]
 
 
 def test_chain_verifies_and_records_who_and_agency(entries):
@@ -77,7 +77,7 @@ def test_audit_verify_command(entries, capsys):
 def test_rolled_back_change_leaves_no_entry(users, actor):
     before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic(), actor(users["eg_customs_editor"]):
-        audit.record("create", object_type="x", object_id=1)
+        audit.record("register.object.create", object_type="x", object_id=1)
         raise RuntimeError("crash after the write")
     assert AuditEntry.objects.count() == before
 
@@ -86,10 +86,10 @@ def test_entries_held_back_are_appended_in_order_when_the_block_ends(users, acto
     before = AuditEntry.objects.count()
     with transaction.atomic(), actor(users["eg_customs_editor"]):
         with audit.appended_at_end():
-            first = audit.record("import", object_type="x", object_repr="«دينار» batch 1")
-            second = audit.record("update", object_type="x", object_id=7, after={"titre": "Dinar fatimide"})
+            first = audit.record("register.object.import", object_type="x", object_repr="«دينار» batch 1")
+            second = audit.record("register.object.update", object_type="x", object_id=7, after={"titre": "Dinar fatimide"})
             assert AuditEntry.objects.count() == before  # nothing appended yet: no lock taken
-        assert [e.action for e in AuditEntry.objects.order_by("seq")[before:]] == ["import", "update"]
+        assert [e.action for e in AuditEntry.objects.order_by("seq")[before:]] == ["register.object.import", "register.object.update"]
     assert second.prev_hash == first.entry_hash and first.seq < second.seq
     assert first.at <= second.at and second.username == "eg_customs_editor"
     assert audit.verify_chain().ok
@@ -98,11 +98,11 @@ def test_entries_held_back_are_appended_in_order_when_the_block_ends(users, acto
 def test_held_entries_of_a_rolled_back_step_are_dropped(users, actor):
     before = AuditEntry.objects.count()
     with transaction.atomic(), actor(users["eg_customs_editor"]), audit.appended_at_end():
-        audit.record("update", object_type="x", object_id=1)
+        audit.record("register.object.update", object_type="x", object_id=1)
         with pytest.raises(RuntimeError), audit.atomic():
-            audit.record("update", object_type="x", object_id=2)
+            audit.record("register.object.update", object_type="x", object_id=2)
             raise RuntimeError("the second row's write failed after its entry")
-        audit.record("update", object_type="x", object_id=3)
+        audit.record("register.object.update", object_type="x", object_id=3)
     assert list(AuditEntry.objects.order_by("seq")[before:].values_list("object_id", flat=True)) == ["1", "3"]
     assert audit.verify_chain().ok
 
@@ -111,10 +111,10 @@ def test_a_failing_block_appends_nothing(users, actor):
     before = AuditEntry.objects.count()
     with pytest.raises(RuntimeError), transaction.atomic(), actor(users["eg_customs_editor"]):
         with audit.appended_at_end():
-            audit.record("import", object_type="x")
+            audit.record("register.object.import", object_type="x")
             raise RuntimeError("crash in the middle of an import")
     assert AuditEntry.objects.count() == before
-    audit.record("view", object_type="x")  # outside the block, entries are appended at once again
+    audit.record("register.object.view", object_type="x")  # outside the block, entries are appended at once again
     assert AuditEntry.objects.count() == before + 1
 
 
@@ -122,11 +122,11 @@ def test_an_inner_block_that_fails_drops_only_its_own_entries(users, actor):
     # A dry-run import inside another audited transaction: its savepoint and its entries go together.
     before = AuditEntry.objects.count()
     with transaction.atomic(), actor(users["eg_customs_editor"]), audit.appended_at_end():
-        audit.record("update", object_type="x", object_id="outer-1")
+        audit.record("register.object.update", object_type="x", object_id="outer-1")
         with pytest.raises(RuntimeError), transaction.atomic(), audit.appended_at_end():
-            audit.record("import", object_type="x", object_id="inner-rolled-back")
+            audit.record("register.object.import", object_type="x", object_id="inner-rolled-back")
             raise RuntimeError("dry run")
-        audit.record("update", object_type="x", object_id="outer-2")
+        audit.record("register.object.update", object_type="x", object_id="outer-2")
     assert list(AuditEntry.objects.order_by("seq")[before:].values_list("object_id", flat=True)) == [
         "outer-1", "outer-2"]
     assert audit.verify_chain().ok
@@ -144,19 +144,19 @@ def test_a_full_hold_is_appended_early_but_never_inside_a_step(users, actor, mon
     monkeypatch.setattr(audit, "HELD_MAX", 2)
     before = AuditEntry.objects.count()
     with transaction.atomic(), actor(users["eg_customs_editor"]), audit.appended_at_end():
-        audit.record("import", object_type="x", object_id="batch-1")
-        audit.record("import", object_type="x", object_id="batch-2")
+        audit.record("register.object.import", object_type="x", object_id="batch-1")
+        audit.record("register.object.import", object_type="x", object_id="batch-2")
         assert AuditEntry.objects.count() == before + 2  # full: appended at the block's own level
         with audit.atomic():
             for k in range(3):
-                audit.record("update", object_type="x", object_id=f"row-{k}")
+                audit.record("register.object.update", object_type="x", object_id=f"row-{k}")
             assert AuditEntry.objects.count() == before + 2  # not inside the step's savepoint
         assert AuditEntry.objects.count() == before + 5  # the step succeeded: full again, appended
         with pytest.raises(RuntimeError), audit.atomic():
-            audit.record("update", object_type="x", object_id="failed-1")
-            audit.record("update", object_type="x", object_id="failed-2")
+            audit.record("register.object.update", object_type="x", object_id="failed-1")
+            audit.record("register.object.update", object_type="x", object_id="failed-2")
             raise RuntimeError("a row that could not be written")
-        audit.record("import", object_type="x", object_id="batch-3")
+        audit.record("register.object.import", object_type="x", object_id="batch-3")
     numbers = list(AuditEntry.objects.order_by("seq")[before:].values_list("object_id", flat=True))
     assert numbers == ["batch-1", "batch-2", "row-0", "row-1", "row-2", "batch-3"]
     assert audit.verify_chain().ok

@@ -106,7 +106,7 @@ def test_client_request_id_is_never_the_audit_request_id(client, users, sent, ke
     response = client.get(f"/objects/{obj.record_number}/", HTTP_X_REQUEST_ID=sent)
     assert response.status_code == 200
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert AuditEntry.objects.count() == before + 1 and entry.action == "view"
+    assert AuditEntry.objects.count() == before + 1 and entry.action == "register.object.view"
     assert entry.request_id == response["X-Request-ID"] != sent
     assert re.fullmatch(r"[0-9a-f-]{36}", entry.request_id)
     assert entry.client_request_id == kept

@@ -184,7 +184,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
         obj = self.get_object()
         if obj.sharing != Sharing.PUBLIC:
             # Who looked at a restricted record is part of the record's protection.
-            audit.record("view", obj)
+            audit.record("register.object.view", obj)
         return self._detail_response(obj)
 
     @extend_schema(summary="Create a record", request=ObjectWriteSerializer,
@@ -235,7 +235,7 @@ class CulturalObjectViewSet(viewsets.GenericViewSet):
     def status_history(self, request, ref):
         obj = self.get_object(CulturalObject.objects.restrict(request.user, "view"))
         if obj.sharing != Sharing.PUBLIC:
-            audit.record("view", obj)
+            audit.record("register.object.view", obj)
         return self._status_response(obj)
 
     @extend_schema(summary="Change the status (lifecycle transition)", parameters=[REF],

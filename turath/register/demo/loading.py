@@ -62,7 +62,7 @@ def load_demo(objects: int = 2000, images_every: int = 4, seed: int = DEFAULT_SE
                                               caption=CAPTIONS.get(row["language"], CAPTIONS["en"])[k])
                     report.images += 1
         report.agencies, report.users = len(agencies), len(users)
-        audit.record("demo.load", object_type="register.culturalobject",
+        audit.record("register.object.load_demo", object_type="register.culturalobject",
                      object_repr=f"{report.objects} synthetic demo records",
                      after={"objects": report.objects, "images": report.images, "seed": seed, "synthetic": True})
     return report

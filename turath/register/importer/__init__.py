@@ -55,8 +55,8 @@ change; the broader-concept closures of a batch are loaded together). What repea
 out once per distinct value and remembered: words' normalised forms (core.textnorm), measurements,
 dates, countries (inside validate_record, never its messages) and `language` cells;
 tests/test_import_fast.py proves these give what the plain computations give. Deliberately, the
-audit log receives ONE entry per batch of new records (action "import", the record numbers and a
-SHA-256 digest of the rows), not one "create" entry per record; updates are audited per record by
+audit log receives ONE entry per batch of new records (action "register.object.import", the record numbers
+and a SHA-256 digest of the rows), not one "register.object.create" entry per record; updates are audited per record by
 update_object.
 
 The package, one subject a module: columns.py (the columns and keys), reading.py (files, encodings, CSV

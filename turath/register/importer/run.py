@@ -188,7 +188,7 @@ class _Importer:
         digest = hashlib.sha256()
         for _label, _number, data, _cleaned in records:
             digest.update(_DIGEST_JSON.encode(data).encode())
-        audit.record("import", object_type="register.culturalobject",
+        audit.record("register.object.import", object_type="register.culturalobject",
                      object_repr=_("%(n)d records imported from %(src)s") % {"n": len(objs), "src": self.source},
                      after={"count": len(objs), "source": self.source, "sha256": digest.hexdigest(),
                             "record_numbers": [number for number, _pk in objs],

@@ -110,7 +110,7 @@ def test_images_are_stored_byte_for_byte(small_demo):
             assert default_storage.exists(image.thumb) and default_storage.exists(image.medium)
     digests = [im.sha256 for o in with_images for im in o.images.all()]
     assert len(set(digests)) == len(digests)  # every picture is distinct
-    assert AuditEntry.objects.filter(action="demo.load").count() == 1
+    assert AuditEntry.objects.filter(action="register.object.load_demo").count() == 1
 
 
 def test_rows_pass_the_registers_validation(small_demo):

@@ -68,7 +68,7 @@ def test_filters_and_audit_entry(users, register):
     user = users["eg_customs_viewer"]
     count, text = _export(user, "json", filters={"status": "reported_stolen"})
     assert count == 1 and _numbers("json", text) == {"MA-NET-1"}
-    entry = AuditEntry.objects.filter(action="export").last()
+    entry = AuditEntry.objects.filter(action="register.object.export").last()
     assert entry.username == user.username
     assert entry.after == {"count": 1, "format": "json", "filters": {"status": "reported_stolen"}, "queryset": False}
     count, _text = _export(user, "csv", filters={"q": "astrolabe"})

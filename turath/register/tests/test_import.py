@@ -70,7 +70,7 @@ def test_mixed_language_csv_is_imported_with_texts_intact(editor):
         # The bulk path indexes exactly as the service path does.
         assert sorted(obj.search_text.split()) == sorted(build_search_text(obj).split())
         assert StatusChange.objects.get(object=obj).to_status == obj.status
-    entry = AuditEntry.objects.get(action="import")
+    entry = AuditEntry.objects.get(action="register.object.import")
     assert entry.after["record_numbers"] == ["MA-RBT-2026-0001", "MA-RBT-2026-0002", "MA-RBT-2026-0003"]
     assert len(entry.after["sha256"]) == 64 and entry.username == editor.username
 
@@ -124,7 +124,7 @@ def test_utf8_with_bom_and_semicolons(editor):
 def test_malformed_rows_are_reported_by_line_and_field_and_nothing_is_written(editor):
     report = importer.import_file(DATA / "malformed.csv", editor)
     assert not report.ok and not report.committed
-    assert not CulturalObject.objects.exists() and not AuditEntry.objects.filter(action="import").exists()
+    assert not CulturalObject.objects.exists() and not AuditEntry.objects.filter(action="register.object.import").exists()
     by_row = {e.row: e for e in report.row_errors}
     assert set(by_row) == {"line 3", "line 4", "line 5", "line 6", "line 7", "line 8"}
     assert "4 values for 7 columns" in by_row["line 3"].errors["row"][0]
@@ -173,7 +173,7 @@ def test_changed_row_updates_the_record(editor, tmp_path):
     assert report.ok and (report.updated, report.unchanged) == (1, 2)
     obj = CulturalObject.objects.get(record_number="MA-RBT-2026-0003")
     assert obj.title["text"] == "Planispheric astrolabe (signed)" and obj.version == 2
-    assert AuditEntry.objects.filter(action="update", object_id=str(obj.pk)).count() == 1
+    assert AuditEntry.objects.filter(action="register.object.update", object_id=str(obj.pk)).count() == 1
 
 
 def test_rows_for_another_agencys_records_are_errors(users):
@@ -211,7 +211,7 @@ def test_crash_in_the_middle_leaves_nothing(editor, monkeypatch):
         importer.import_file(DATA / "objects_mixed.csv", editor)
     assert len(calls) == 3
     assert not CulturalObject.objects.exists()
-    assert not StatusChange.objects.exists() and not AuditEntry.objects.filter(action="import").exists()
+    assert not StatusChange.objects.exists() and not AuditEntry.objects.filter(action="register.object.import").exists()
 
 
 def test_json_import_and_index_in_errors(users, tmp_path):
@@ -334,4 +334,4 @@ def test_a_running_import_does_not_hold_the_audit_log_lock(editor, monkeypatch):
         other.close()
     assert report.committed and report.created == 3
     assert free == [True, True, True]
-    assert AuditEntry.objects.filter(action="import").count() == 3 and audit.verify_chain().ok
+    assert AuditEntry.objects.filter(action="register.object.import").count() == 3 and audit.verify_chain().ok

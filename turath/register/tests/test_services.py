@@ -44,7 +44,7 @@ def test_full_object_id_record_is_stored_and_serialized(users, actor):
     assert data["origin_country"] == "EG"
     assert data["description"]["tr"]["en"]["machine"] is True
     assert data["inventory_numbers"] == ["MIA 123", "ancien 45/B"]
-    assert AuditEntry.objects.filter(action="create", object_id=str(obj.pk)).exists()
+    assert AuditEntry.objects.filter(action="register.object.create", object_id=str(obj.pk)).exists()
     assert obj.status_history.get().to_status == "registered"
 
 
@@ -94,7 +94,7 @@ def test_update_with_optimistic_locking(users, actor):
             services.update_object(editor, obj, {"maker": "someone else"}, expected_version=1)
     obj.refresh_from_db()
     assert obj.maker == "unknown"
-    audit = AuditEntry.objects.filter(action="update", object_id=str(obj.pk)).get()
+    audit = AuditEntry.objects.filter(action="register.object.update", object_id=str(obj.pk)).get()
     assert audit.before["maker"] == "" and audit.after["maker"] == "unknown"
 
 

@@ -195,7 +195,7 @@ def test_viewing_a_restricted_record_is_audited_but_a_public_one_is_not(client, 
     login(client, users["eg_customs_viewer"])
     client.get(f"/objects/{eg_record.record_number}/")
     client.get(f"/objects/{public.record_number}/")
-    views = AuditEntry.objects.filter(action="view")
+    views = AuditEntry.objects.filter(action="register.object.view")
     assert [(v.object_id, v.username) for v in views] == [(str(eg_record.pk), "eg_customs_viewer")]
 
 
