@@ -9,7 +9,6 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -222,11 +221,7 @@ def next_deadline(nomination, today: datetime.date | None = None) -> Deadline | 
     return None
 
 
-# --- Who may see and act on nomination files -----------------------------------------------------
-
-LATER_THAN_DRAFT = [S.SUBMITTED, S.EVALUATION, S.INFORMATION_REQUESTED, S.RECOMMENDED, S.INSCRIBED, S.REFERRED,
-                    S.DEFERRED, S.NOT_INSCRIBED]
-
+# --- Who may act on nomination files (who sees them: Nomination.permission_q) -------------------
 
 _active_agency = agency_of  # the user's agency is worked out in one place (core.permissions)
 
@@ -234,28 +229,6 @@ _active_agency = agency_of  # the user's agency is worked out in one place (core
 def is_secretariat(user) -> bool:
     agency = _active_agency(user)
     return agency is not None and agency.kind == AgencyKind.SECRETARIAT
-
-
-def nomination_view_q(user) -> Q:
-    """Own agency's files (drafts included); the secretariat: submitted files; an evaluator: files assigned to them."""
-    agency = _active_agency(user)
-    if agency is None:
-        return Q(pk__in=[])
-    q = Q(owning_agency_id=agency.pk)
-    if agency.kind == AgencyKind.SECRETARIAT:
-        q |= Q(state__in=LATER_THAN_DRAFT)
-    assigned = EvaluatorAssignment.objects.filter(evaluator_id=user.pk).values("nomination_id")
-    return q | Q(pk__in=assigned, state__in=LATER_THAN_DRAFT)
-
-
-def nomination_change_q(user) -> Q:
-    agency = _active_agency(user)
-    if agency is None or not user.has_role(Role.CONTRIBUTOR):
-        return Q(pk__in=[])
-    q = Q(owning_agency_id=agency.pk)
-    if agency.kind == AgencyKind.SECRETARIAT and user.has_role(Role.EDITOR):
-        q |= Q(state__in=LATER_THAN_DRAFT)
-    return q
 
 
 def _member_state(user, n, role=Role.CONTRIBUTOR) -> bool:
