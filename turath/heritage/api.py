@@ -1,6 +1,6 @@
 """/api/v1/heritage/…: places, nomination files, the risk query and incidents through the REST API.
 
-The lead includes `router` in turath/api_urls.py. Reads start from `restrict(user, …)`; positions
+heritage/api_urls.py serves `router`. Reads start from `restrict(user, …)`; positions
 come from services.serialize_place (geo.location_for); writes call services/risk.
 """
 
@@ -10,7 +10,7 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from turath.core.api_schema import JsonPage
 from turath.core.parsing import LONG_TEXT, SHORT_TEXT
@@ -199,7 +199,7 @@ class IncidentViewSet(viewsets.ViewSet):
                         status=201)
 
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 router.register("heritage/places", PlaceViewSet, basename="heritage-place")
 router.register("heritage/nominations", NominationViewSet, basename="heritage-nomination")
 router.register("heritage/incidents", IncidentViewSet, basename="heritage-incident")
