@@ -113,12 +113,12 @@ def token_list(request):
 
 
 def not_found(request, exception=None):
-    return render(request, "core/error.html", {"status": 404}, status=404)
+    return render(request, "error.html", {"status": 404}, status=404)
 
 
 def server_error(request):
     """Rendered without context processors or the session: it must work when the database does not."""
-    html = loader.get_template("core/500.html").render({
+    html = loader.get_template("500.html").render({
         "LANG": (translation.get_language() or "en")[:2],
         "IS_RTL": translation.get_language_bidi(),
         "request_id": getattr(request, "request_id", ""),
