@@ -488,7 +488,7 @@ class InformationRequest(models.Model):
 
 
 class CalendarDeadline(models.Model):
-    """The yearly calendar as data (overrides the defaults in services.DEFAULT_CALENDAR)."""
+    """The yearly calendar as data (overrides the defaults in services.deadlines.DEFAULT_CALENDAR)."""
 
     key = models.SlugField(max_length=40, unique=True)
     month = models.PositiveSmallIntegerField()
