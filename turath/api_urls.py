@@ -1,4 +1,5 @@
-"""The REST API under /api/v1/: routers for the read-only lists, explicit patterns for the register."""
+"""The REST API under /api/v1/: its root, each app's routes (the app's own api_urls.py), one line per app,
+and problem+json for any other path."""
 
 from django.urls import Resolver404, include, path, re_path, resolve, reverse
 from drf_spectacular.utils import extend_schema
@@ -7,22 +8,6 @@ from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.routers import SimpleRouter
-
-from turath.cases.api import router as cases_router
-from turath.core import api_schema  # noqa: F401  (registers the bearer-token scheme)
-from turath.core.agency_api import AgencyViewSet
-from turath.core.token_api import TokenViewSet
-from turath.custody.api import router as custody_router
-from turath.heritage.api import router as heritage_router
-from turath.register.api.views import object_routes
-from turath.vocabulary.api import ConceptViewSet
-
-router = SimpleRouter(trailing_slash=True)
-router.register("concepts", ConceptViewSet, basename="concept")
-router.register("agencies", AgencyViewSet, basename="agency")
-router.register("tokens", TokenViewSet, basename="token")
-router.registry.extend(heritage_router.registry)
 
 
 @extend_schema(exclude=True)
@@ -54,11 +39,13 @@ def api_not_found(request, rest=""):
 
 urlpatterns = [
     path("", api_root, name="api-root"),
-    *object_routes(),
-    path("", include(router.urls)),
-    path("", include("turath.matching.api")),
-    path("", include(cases_router.urls)),
-    path("", include(custody_router.urls)),
+    path("", include("turath.core.api_urls")),
+    path("", include("turath.register.api_urls")),
+    path("", include("turath.vocabulary.api_urls")),
+    path("", include("turath.heritage.api_urls")),
+    path("", include("turath.matching.api_urls")),
+    path("", include("turath.cases.api_urls")),
+    path("", include("turath.custody.api_urls")),
     # Last: anything else under /api/v1/ is an unknown endpoint (also paths with a newline in them).
     re_path(r"^(?P<rest>[\s\S]*)$", api_not_found, name="api-not-found"),
 ]

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "turath.matching",
     "turath.cases",
     "turath.custody",
+    "turath.site",  # above every app: `turath setup`, `serve`, `run`
 ]
 
 MIDDLEWARE = [

@@ -11,25 +11,19 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from . import agencies, audit, tokens
+from . import agencies, audit, health, tokens
 from .auth import LoginForm, clear_account
 from .forms import PasswordResetRequestForm, TokenRevokeForm
 from .models import ApiToken, Role, TokenScope
 
 
 def healthz(request):
-    """200 once the server can serve; "index" says how far the background build of the matching
-    index has got (checks answer from what is indexed meanwhile, and say so)."""
-    from turath.matching import index
-
+    """200 once the server can serve; each app's readiness report follows (core.health): matching's
+    "index" says how far the background build of its index has got (checks answer from what is
+    indexed meanwhile, and say so)."""
     with connection.cursor() as cur:
         cur.execute("SELECT 1")
-    state = index.status()
-    return JsonResponse({"status": "ok", "index": {
-        "state": index.state_name(state),
-        "images": state["images"], "total_images": state["total_images"],
-        "texts": state["texts"], "total_texts": state["total_texts"],
-        "message": index.progress_message(state)}})
+    return JsonResponse({"status": "ok", **health.reports()})
 
 
 def home(request):
@@ -119,12 +113,12 @@ def token_list(request):
 
 
 def not_found(request, exception=None):
-    return render(request, "core/error.html", {"status": 404}, status=404)
+    return render(request, "error.html", {"status": 404}, status=404)
 
 
 def server_error(request):
     """Rendered without context processors or the session: it must work when the database does not."""
-    html = loader.get_template("core/500.html").render({
+    html = loader.get_template("500.html").render({
         "LANG": (translation.get_language() or "en")[:2],
         "IS_RTL": translation.get_language_bidi(),
         "request_id": getattr(request, "request_id", ""),

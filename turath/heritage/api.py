@@ -1,6 +1,6 @@
 """/api/v1/heritage/…: places, nomination files, the risk query and incidents through the REST API.
 
-The lead includes `router` in turath/api_urls.py. Reads start from `restrict(user, …)`; positions
+heritage/api_urls.py serves `router`. Reads start from `restrict(user, …)`; positions
 come from services.serialize_place (geo.location_for); writes call services/risk.
 """
 
@@ -10,12 +10,12 @@ from rest_framework import exceptions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from turath.core.api_schema import JsonPage
 from turath.core.parsing import LONG_TEXT, SHORT_TEXT
 
-from . import geo, risk, services
+from . import risk, services
 from .models import HeritageList, HeritagePlace, IncidentKind, Nomination
 from .views import filtered_places
 
@@ -107,11 +107,8 @@ class PlaceViewSet(viewsets.ViewSet):
         from the places the caller may see, at the positions they may see."""
         data = AreaQuerySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            hits = risk.places_in_area(request.user, _area_text(data.validated_data["geometry"]),
-                                       data.validated_data["within_km"])
-        except geo.GeometryInvalid as exc:
-            raise exceptions.ValidationError({"geometry": [str(exc)]}) from None
+        hits = risk.places_in_area(request.user, _area_text(data.validated_data["geometry"]),
+                                   data.validated_data["within_km"])
         return Response({"count": len(hits), "method": "bbox prefilter + shapely; km in a local equirectangular "
                                                         "projection", "results": [
             {"id": h.place.pk, "name": h.place.name(_lang(request)), "distance_km": h.distance_km,
@@ -153,26 +150,19 @@ class NominationViewSet(viewsets.ViewSet):
         params.is_valid(raise_exception=True)
         body = params.validated_data
         name = body["action"]
-        try:
-            if name == "request_information":
-                services.request_information(request.user, n, body.get("question", ""))
-            elif name == "provide_information":
-                services.provide_information(request.user, n, body.get("answer", ""))
-            elif name == "recommend":
-                services.recommend(request.user, n, body.get("recommendation", ""), body.get("text", ""))
-            elif name == "decide":
-                services.decide(request.user, n, body.get("decision", ""), code=body.get("code", ""),
-                                text=body.get("text", ""))
-            elif name in services.ACTIONS:
-                services.ACTIONS[name](request.user, n)
-            else:
-                raise exceptions.ValidationError({"action": [f"Choose one of: {', '.join(services.ACTIONS)}"]})
-        except services.RecordInvalid as exc:
-            raise exceptions.ValidationError(exc.errors) from None
-        except services.TransitionNotAllowed as exc:
-            raise exceptions.ValidationError({"action": [str(exc)]}) from None
-        except PermissionError as exc:
-            raise exceptions.PermissionDenied(str(exc)) from None
+        if name == "request_information":
+            services.request_information(request.user, n, body.get("question", ""))
+        elif name == "provide_information":
+            services.provide_information(request.user, n, body.get("answer", ""))
+        elif name == "recommend":
+            services.recommend(request.user, n, body.get("recommendation", ""), body.get("text", ""))
+        elif name == "decide":
+            services.decide(request.user, n, body.get("decision", ""), code=body.get("code", ""),
+                            text=body.get("text", ""))
+        elif name in services.ACTIONS:
+            services.ACTIONS[name](request.user, n)
+        else:
+            raise exceptions.ValidationError({"action": [f"Choose one of: {', '.join(services.ACTIONS)}"]})
         return Response(self._serialize(request, n))
 
 
@@ -187,19 +177,14 @@ class IncidentViewSet(viewsets.ViewSet):
         data = IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        try:
-            incident = risk.record_incident(request.user, kind=v["kind"], title=v["title"],
-                                            area_geojson=_area_text(v["geometry"]), within_km=v["within_km"],
-                                            description=v["description"], occurred_on=v["occurred_on"])
-        except geo.GeometryInvalid as exc:
-            raise exceptions.ValidationError({"geometry": [str(exc)]}) from None
-        except PermissionError as exc:
-            raise exceptions.PermissionDenied(str(exc)) from None
+        incident = risk.record_incident(request.user, kind=v["kind"], title=v["title"],
+                                        area_geojson=_area_text(v["geometry"]), within_km=v["within_km"],
+                                        description=v["description"], occurred_on=v["occurred_on"])
         return Response({"id": incident.pk, "places": list(incident.places.values_list("pk", flat=True))},
                         status=201)
 
 
-router = DefaultRouter(trailing_slash=True)
+router = SimpleRouter(trailing_slash=True)
 router.register("heritage/places", PlaceViewSet, basename="heritage-place")
 router.register("heritage/nominations", NominationViewSet, basename="heritage-nomination")
 router.register("heritage/incidents", IncidentViewSet, basename="heritage-incident")

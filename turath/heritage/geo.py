@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import shapely
 from shapely.geometry import Point, mapping, shape
 
+from turath.core.errors import RecordInvalid
 from turath.core.permissions import agency_of, sees_everything
 
 KM_PER_DEG_LAT = 110.574
@@ -20,8 +21,16 @@ GENERALISED_STEP = 0.1  # degrees: what the public sees of a sensitive site's po
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 
 
-class GeometryInvalid(ValueError):
-    pass
+class GeometryInvalid(RecordInvalid, ValueError):
+    """A polygon that cannot be used: a RecordInvalid of the field `geometry` (so the API's one
+    mapping of core.errors answers 400 naming it); str() is the problem alone."""
+
+    def __init__(self, message: str):
+        super().__init__({"geometry": [message]})
+        self.message = message
+
+    def __str__(self):
+        return self.message
 
 
 def parse_polygon(text: str):

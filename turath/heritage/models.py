@@ -12,9 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from turath.core.countries import country_name
-from turath.core.models import Agency
+from turath.core.models import Agency, AgencyKind, Role
 from turath.core.multilingual import active_lang, list_separator
-from turath.core.permissions import CHANGE, DELETE, VIEW, RestrictedQuerySet, SharedRecord
+from turath.core.permissions import CHANGE, DELETE, VIEW, RestrictedQuerySet, SharedRecord, agency_of
 
 
 def _trilingual(obj, field: str, lang: str) -> str:
@@ -327,6 +327,12 @@ class NominationState(models.TextChoices):
     NOT_INSCRIBED = "not_inscribed", _("Not inscribed")
 
 
+# The states in which a file has left its member state: the secretariat and evaluators see it from then on.
+LATER_THAN_DRAFT = [NominationState.SUBMITTED, NominationState.EVALUATION, NominationState.INFORMATION_REQUESTED,
+                    NominationState.RECOMMENDED, NominationState.INSCRIBED, NominationState.REFERRED,
+                    NominationState.DEFERRED, NominationState.NOT_INSCRIBED]
+
+
 class Decision(models.TextChoices):
     INSCRIBE = "inscribe", _("Inscribe")
     REFER = "refer", _("Refer")
@@ -370,13 +376,26 @@ class Nomination(models.Model):
 
     @classmethod
     def permission_q(cls, user, action: str) -> Q:
-        from .services import nomination_change_q, nomination_view_q
-
+        """Seeing a file: its own agency (drafts included), the secretariat once it is submitted, an
+        evaluator the files assigned to them. Changing it: the owning agency's contributors, and the
+        secretariat's editors once it is submitted (the procedure's steps check who acts on each)."""
+        if action not in (VIEW, CHANGE, DELETE):
+            raise ValueError(f"unknown action {action!r}")
+        agency = agency_of(user)
+        if agency is None:
+            return Q(pk__in=[])
+        secretariat = agency.kind == AgencyKind.SECRETARIAT
+        q = Q(owning_agency_id=agency.pk)
         if action == VIEW:
-            return nomination_view_q(user)
-        if action in (CHANGE, DELETE):
-            return nomination_change_q(user)
-        raise ValueError(f"unknown action {action!r}")
+            if secretariat:
+                q |= Q(state__in=LATER_THAN_DRAFT)
+            assigned = EvaluatorAssignment.objects.filter(evaluator_id=user.pk).values("nomination_id")
+            return q | Q(pk__in=assigned, state__in=LATER_THAN_DRAFT)
+        if not user.has_role(Role.CONTRIBUTOR):
+            return Q(pk__in=[])
+        if secretariat and user.has_role(Role.EDITOR):
+            q |= Q(state__in=LATER_THAN_DRAFT)
+        return q
 
 
 # What each step of a file's history is called on its page (the stored action is a code).
@@ -469,7 +488,7 @@ class InformationRequest(models.Model):
 
 
 class CalendarDeadline(models.Model):
-    """The yearly calendar as data (overrides the defaults in services.DEFAULT_CALENDAR)."""
+    """The yearly calendar as data (overrides the defaults in services.deadlines.DEFAULT_CALENDAR)."""
 
     key = models.SlugField(max_length=40, unique=True)
     month = models.PositiveSmallIntegerField()

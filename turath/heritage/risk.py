@@ -16,8 +16,10 @@ import numpy as np
 import shapely
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 
 from turath.core import audit
+from turath.core.errors import NotPermitted
 from turath.core.permissions import can_add
 
 from . import geo
@@ -92,7 +94,7 @@ def record_incident(user, *, kind: str, title: str, area_geojson: str, within_km
                     occurred_on=None, sharing: str = "members") -> Incident:
     """Save the area as an incident affecting every place the query finds (as this user sees them)."""
     if not can_add(user):
-        raise PermissionError("You may not record incidents.")
+        raise NotPermitted(_("You may not record incidents."))
     area = geo.parse_polygon(area_geojson)
     hits = places_in_area(user, area, within_km)
     with transaction.atomic():

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from turath.core.countries import country_choices, country_name, sort_key
+from turath.core.errors import DomainError, RecordInvalid, TransitionNotAllowed
+from turath.core.forms import message_domain_error
 from turath.core.models import Role
 from turath.core.multilingual import show
 from turath.core.parsing import parse_number
@@ -247,12 +249,8 @@ def place_danger(request, pk):
             services.enter_danger_list(request.user, place, request.POST.get("threats", ""),
                                        request.POST.get("corrective_measures", ""),
                                        request.POST.get("desired_state", ""))
-    except services.RecordInvalid as exc:
-        for field_errors in exc.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-    except (services.TransitionNotAllowed, PermissionError) as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     else:
         messages.success(request, _("Removed from the list in danger.") if leaving else _("Entered on the list in danger."))
     return redirect("heritage:place", pk=place.pk)
@@ -320,12 +318,8 @@ def preliminary_entry(request):
                                              code__in=request.POST.getlist("criteria")))
     try:
         n = services.create_preliminary_entry(request.user, place, hlist, criteria=criteria)
-    except services.RecordInvalid as exc:
-        for field_errors in exc.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-    except (services.TransitionNotAllowed, PermissionError) as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     else:
         messages.success(request, _("Entered on the preliminary list."))
         return redirect("heritage:nomination", pk=n.pk)
@@ -346,10 +340,10 @@ def nomination_detail(request, pk):
         "sections": [(key, title, n.sections.get(key, "")) for key, title in services.SECTIONS.items()],
         "events": n.events.select_related("actor"), "criteria": n.proposed_criteria.all(),
         "decisions": Decision.choices, "assignments": n.assignments.select_related("evaluator"),
-        "my_assignment": assignment, "may_assign": services._secretariat(request.user, n) and n.state in (
+        "my_assignment": assignment, "may_assign": services.acts_for_secretariat(request.user, n) and n.state in (
             "submitted", "evaluation"),
         "may_report": n.state == "evaluation" and assignment is not None and assignment.may_evaluate,
-        "may_edit": n.state == "draft" and services._member_state(request.user, n),
+        "may_edit": n.state == "draft" and services.acts_for_state(request.user, n),
         "reports": n.reports.select_related("evaluator"), "requests": n.information_requests.all(),
         "attachments": n.attachments.all(), "attachment_kinds": AttachmentKind.choices,
     })
@@ -370,7 +364,7 @@ def nomination_act(request, pk):
         elif action == "assign":
             evaluator = get_user_model().objects.filter(username=post.get("evaluator", ""), is_active=True).first()
             if evaluator is None:
-                raise services.RecordInvalid(errors={"evaluator": [_("No such user.")]})
+                raise RecordInvalid(errors={"evaluator": [_("No such user.")]})
             services.assign_evaluator(user, n, evaluator)
         elif action == "declare":
             assignment = get_object_or_404(n.assignments, evaluator=user)
@@ -390,13 +384,9 @@ def nomination_act(request, pk):
         elif action in services.ACTIONS:
             services.ACTIONS[action](user, n)
         else:
-            raise services.TransitionNotAllowed(_("Unknown action."))
-    except services.RecordInvalid as exc:
-        for field_errors in exc.errors.values():
-            for message in field_errors:
-                messages.error(request, message)
-    except (services.TransitionNotAllowed, PermissionError) as exc:
-        messages.error(request, str(exc))
+            raise TransitionNotAllowed(_("Unknown action."))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     else:
         messages.success(request, _("Done."))
     if not Nomination.objects.restrict(user).filter(pk=n.pk).exists():
@@ -418,8 +408,8 @@ def place_new(request):
         if not errors:
             try:
                 place = services.create_place(request.user, data)
-            except services.RecordInvalid as exc:
-                errors.update(exc.errors)
+            except RecordInvalid as exc:
+                errors.update(exc.errors)  # shown beside the fields of the place form
             else:
                 messages.success(request, _("The place is recorded. You may now enter it on a preliminary list."))
                 return redirect("heritage:place", pk=place.pk)

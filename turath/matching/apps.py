@@ -7,4 +7,8 @@ class MatchingConfig(AppConfig):
     verbose_name = "Matching at inspection"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the re-indexing receivers)
+        from turath.core import health
+
+        from . import index, signals  # noqa: F401  (signals connects the re-indexing receivers)
+
+        health.add_reporter("index", index.health_report)  # /healthz says how far the index has got

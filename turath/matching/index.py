@@ -394,3 +394,10 @@ def progress_message(state: dict) -> str:
     from django.utils.translation import gettext as _
 
     return _("index: %(done)s of %(total)s images") % {"done": state["images"], "total": state["total_images"]}
+
+
+def health_report() -> dict:
+    """The index's progress as /healthz shows it under "index" (registered in MatchingConfig.ready)."""
+    state = status()
+    return {"state": state_name(state), "images": state["images"], "total_images": state["total_images"],
+            "texts": state["texts"], "total_texts": state["total_texts"], "message": progress_message(state)}

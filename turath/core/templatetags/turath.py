@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _lazy
 from turath.core import multilingual
 from turath.core.countries import country_name
 from turath.core.languages import language_name, script_name
-from turath.register.dates import format_date
 
 register = template.Library()
 
@@ -65,11 +64,6 @@ def country(code):
 @register.filter
 def agency_name(agency):
     return agency.name(reader_lang()) if agency is not None else ""
-
-
-@register.filter
-def record_date(obj):
-    return format_date(obj)
 
 
 @register.filter

@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
+from turath.core.errors import NotPermitted, RecordInvalid
 from turath.core.models import AuditEntry
 from turath.heritage import services
-from turath.heritage.services import RecordInvalid
 
 from .factories import place
 
@@ -14,7 +14,7 @@ from .factories import place
 def test_allocation_and_disbursement(users, actor):
     p = place(users["eg_ministry_editor"])
     sec = users["secretariat_editor"]
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.allocate_emergency(users["eg_ministry_agency_admin"], p, amount="5000", currency="USD",
                                     purpose="Shoring of the north wall")
     with pytest.raises(RecordInvalid) as exc:
@@ -37,5 +37,5 @@ def test_conservation_report_by_own_agency_only(users):
     report = services.add_conservation_report(users["eg_ministry_contributor"], p, year=2026,
                                               threats="Groundwater rise", summary={"lang": "fr", "text": "Remontées"})
     assert report.submitted_by.code == "eg-moa"
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.add_conservation_report(users["ma_museum_editor"], p, year=2026, threats="", summary={})

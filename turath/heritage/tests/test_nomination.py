@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 
+from turath.core.errors import NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import AuditEntry, User
 from turath.heritage import services
 from turath.heritage.models import AttachmentKind, Criterion, Inscription, Nomination
 from turath.heritage.models import NominationState as S
-from turath.heritage.services import RecordInvalid, TransitionNotAllowed
 
 from .factories import organization_list, place, square
 
@@ -88,6 +88,8 @@ def test_full_procedure_to_inscription(prelim, users, evaluator, actor):
     for step in ("enter_preliminary", "start_file", "submit", "start_evaluation", "request_information",
                  "provide_information", "recommend", "decide"):
         assert f"heritage.nomination.{step}" in actions
+    assert list(AuditEntry.objects.filter(action="heritage.inscription.create").values_list("object_id", flat=True)) \
+        == [str(inscription.pk)]
     assert list(n.events.values_list("to_state", flat=True))[-1] == S.INSCRIBED
 
 
@@ -99,9 +101,9 @@ def test_refused_transitions(prelim, users, evaluator, actor):
     with actor(ms):
         services.start_file(ms, n)
     complete_file(n)
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.submit(ms, n, today=D(2026, 7, 1))  # a contributor is not the national commission
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.submit(users["ma_museum_agency_admin"], n, today=D(2026, 7, 1))  # another state's commission
     with actor(commission):
         services.submit(commission, n, today=D(2026, 7, 1))
@@ -112,13 +114,13 @@ def test_refused_transitions(prelim, users, evaluator, actor):
     services.declare_conflict_of_interest(evaluator, a, has_conflict=True, statement="Consultant for the site")
     with pytest.raises(TransitionNotAllowed):
         services.start_evaluation(sec, n)
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.submit_evaluation_report(evaluator, n, text="x", recommendation="inscribe")
     with pytest.raises(RecordInvalid):  # an Egyptian evaluator for an Egyptian file
         services.assign_evaluator(sec, n, users["eg_customs_viewer"])
     with pytest.raises(TransitionNotAllowed):  # no decision before evaluation and recommendation
         services.decide(users["secretariat_admin"], n, "inscribe", code="x", text="y", today=D(2026, 11, 5))
-    with pytest.raises(PermissionError):  # the member state cannot start the evaluation of its own file
+    with pytest.raises(NotPermitted):  # the member state cannot start the evaluation of its own file
         services.start_evaluation(users["eg_ministry_agency_admin"], n)
 
 
