@@ -1,9 +1,9 @@
 """Domain logic of cases: reports, alerts, seizures, restitution, case work and the dashboard.
 
 The web UI, the API and the command line call these functions and nothing else writes.
-Errors follow the register's services: RecordInvalid(errors={field: [messages]}) for bad input,
-EditConflict for a stale `expected_version`, TransitionNotAllowed for a step out of order and
-PermissionError when the user may see a case but not do this to it.
+Refusals are core.errors: RecordInvalid(errors={field: [messages]}) for bad input, EditConflict for
+a stale `expected_version`, TransitionNotAllowed for a step out of order and NotPermitted when the
+user may see a case but not do this to it (the API and the forms map them, core.api / core.forms).
 """
 
 import hashlib
@@ -26,15 +26,15 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from turath.core import audit
 from turath.core.countries import is_country
+from turath.core.errors import EditConflict, ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, Role, User
 from turath.core.multilingual import show
 from turath.core.parsing import LONG_TEXT, is_id, parse_id, text_problem
 from turath.core.permissions import WORK, Sharing, agency_of, agency_reader, can_add, permits
 from turath.core.userfiles import SNIFF_BYTES, sniff
 from turath.register import services as register
-from turath.register.images import ImageRejected, add_image, check_image
+from turath.register.images import add_image, check_image
 from turath.register.models import CulturalObject, ObjectStatus
-from turath.register.services import EditConflict, RecordInvalid, TransitionNotAllowed
 
 from .feeds import PlainTextAtom1Feed
 from .models import (
@@ -55,8 +55,6 @@ from .models import (
     SeizureItem,
     SeizureMatch,
 )
-
-__all__ = ["EditConflict", "RecordInvalid", "TransitionNotAllowed"]
 
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 WIDER_SHARING = (Sharing.NETWORK, Sharing.MEMBERS, Sharing.PUBLIC)
@@ -157,7 +155,7 @@ def _check_version(locked, expected_version):
 def _agency_user(user, role=Role.CONTRIBUTOR):
     agency = agency_of(user)
     if agency is None or not user.has_role(role):
-        raise PermissionError(_("Your role may not do this."))
+        raise NotPermitted(_("Your role may not do this."))
     return agency
 
 
@@ -254,7 +252,7 @@ def create_report(user, data: dict, *, objects=(), new_objects=()) -> Report:
     """A draft report; `objects` are existing records of the agency, `new_objects` Object ID
     records made on the spot (through the register's create_object)."""
     if not can_add(user):
-        raise PermissionError(_("Your role may not add records."))
+        raise NotPermitted(_("Your role may not add records."))
     errors: dict = {}
     values = _report_values(data, errors)
     if errors:
@@ -284,7 +282,7 @@ def update_report(user, report: Report, data: dict, *, expected_version=None) ->
     with transaction.atomic():
         locked = Report.objects.restrict(user, WORK).select_for_update().filter(pk=report.pk).first()
         if locked is None:
-            raise PermissionError(_("Only the reporting agency works on this report."))
+            raise NotPermitted(_("Only the reporting agency works on this report."))
         _check_version(locked, expected_version)
         if locked.state == ReportState.PUBLISHED and {"occurred_on", "kind"} & set(data):
             raise TransitionNotAllowed(_("A published report's kind and date are corrected by a journal note."))
@@ -303,7 +301,7 @@ def update_report(user, report: Report, data: dict, *, expected_version=None) ->
 
 def add_report_objects(user, report: Report, *, objects=(), new_objects=()) -> Report:
     if not permits(user, WORK, report):
-        raise PermissionError(_("Only the reporting agency works on this report."))
+        raise NotPermitted(_("Only the reporting agency works on this report."))
     if report.state == ReportState.PUBLISHED:
         raise TransitionNotAllowed(_("Objects are added before the report is published."))
     existing = _objects_for(user, objects)
@@ -321,7 +319,7 @@ def submit_report(user, report: Report, *, expected_version=None) -> Report:
     with transaction.atomic():
         locked = Report.objects.restrict(user, WORK).select_for_update().filter(pk=report.pk).first()
         if locked is None:
-            raise PermissionError(_("Only the reporting agency works on this report."))
+            raise NotPermitted(_("Only the reporting agency works on this report."))
         _check_version(locked, expected_version)
         if locked.state != ReportState.DRAFT:
             raise TransitionNotAllowed(_("Only a draft is submitted."))
@@ -358,16 +356,16 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
     if permits(user, "change", report) and second_person_needed(user, report):
         # Recorded outside the refused transaction, so the attempt stays in the audit log.
         audit.record("cases.report.validation_refused", report, after={"reason": "four_eyes"})
-        raise PermissionError(FOUR_EYES)
+        raise NotPermitted(FOUR_EYES)
     with transaction.atomic():
         locked = Report.objects.restrict(user, "change").select_for_update().filter(pk=report.pk).first()
         if locked is None:
-            raise PermissionError(_("Only an editor of the reporting agency validates a report."))
+            raise NotPermitted(_("Only an editor of the reporting agency validates a report."))
         _check_version(locked, expected_version)
         if locked.state != ReportState.SUBMITTED:
             raise TransitionNotAllowed(_("Only a submitted report is validated."))
         if second_person_needed(user, locked):
-            raise PermissionError(FOUR_EYES)
+            raise NotPermitted(FOUR_EYES)
         reported = REPORTED_STATUS[locked.kind]
         for obj in locked.objects_concerned.select_for_update().order_by("pk"):
             if obj.status not in (ObjectStatus.REGISTERED, reported):
@@ -565,7 +563,7 @@ def announce_discovered(user, obj: CulturalObject, sharing: str = Sharing.NETWOR
         if _wider(sharing, obj.sharing):
             obj = register.update_object(user, obj, {"sharing": sharing})
         elif not CulturalObject.objects.restrict(user, "change").filter(pk=obj.pk).exists():
-            raise PermissionError(_("Only the owning agency's editors change this record."))
+            raise NotPermitted(_("Only the owning agency's editors change this record."))
         return send_alerts(sender=obj.owning_agency, sharing=obj.sharing, source=AlertSource.DISCOVERED, obj=obj)
 
 
@@ -591,7 +589,7 @@ def _seizure_values(data: dict, errors: dict, *, instance: Seizure | None = None
 
 def create_seizure(user, data: dict) -> Seizure:
     if not can_add(user):
-        raise PermissionError(_("Your role may not add records."))
+        raise NotPermitted(_("Your role may not add records."))
     errors: dict = {}
     values = _seizure_values(data, errors)
     if errors:
@@ -606,7 +604,7 @@ def update_seizure(user, seizure: Seizure, data: dict, *, expected_version=None)
     with transaction.atomic():
         locked = Seizure.objects.restrict(user, WORK).select_for_update().filter(pk=seizure.pk).first()
         if locked is None:
-            raise PermissionError(_("Only the seizing agency works on this seizure."))
+            raise NotPermitted(_("Only the seizing agency works on this seizure."))
         _check_version(locked, expected_version)
         errors: dict = {}
         values = _seizure_values(data, errors, instance=locked)
@@ -693,7 +691,7 @@ def add_items(user, seizure: Seizure, rows: list[dict], *, accept_valid: bool = 
     by default nothing is created and BatchInvalid names each row, field and reason; with
     `accept_valid=True` the valid rows are created and the result lists the others."""
     if not permits(user, WORK, seizure):
-        raise PermissionError(_("Only the seizing agency works on this seizure."))
+        raise NotPermitted(_("Only the seizing agency works on this seizure."))
     lang = getattr(user, "preferred_language", "en") or "en"
     result = BatchResult(rows=len(rows))
     start = (seizure.items.order_by("-line").values_list("line", flat=True).first() or 0) + 1
@@ -748,7 +746,7 @@ def publish_seizure(user, seizure: Seizure, *, expected_version=None) -> Seizure
     with transaction.atomic():
         locked = Seizure.objects.restrict(user, "change").select_for_update().filter(pk=seizure.pk).first()
         if locked is None:
-            raise PermissionError(_("Only an editor of the seizing agency publishes a seizure."))
+            raise NotPermitted(_("Only an editor of the seizing agency publishes a seizure."))
         _check_version(locked, expected_version)
         if locked.state == Seizure.State.PUBLISHED:
             raise TransitionNotAllowed(_("This seizure is already published."))
@@ -795,7 +793,7 @@ def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score:
     """Link a possible match (from the matching engine or an officer) to a seized item; linking
     the same pair again updates the score of the existing link."""
     if not permits(user, WORK, item.seizure):
-        raise PermissionError(_("Only the seizing agency works on this seizure."))
+        raise NotPermitted(_("Only the seizing agency works on this seizure."))
     if not CulturalObject.objects.restrict(user, "view").filter(pk=candidate.pk).exists():
         raise RecordInvalid({"candidate": [_("Unknown record.")]})
     if source not in SeizureMatch.Source.values:
@@ -814,7 +812,7 @@ def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score:
 
 def decide_match(user, match: SeizureMatch, decision: str, note: str = "") -> SeizureMatch:
     if not permits(user, WORK, match.item.seizure):
-        raise PermissionError(_("Only the seizing agency works on this seizure."))
+        raise NotPermitted(_("Only the seizing agency works on this seizure."))
     if decision not in MatchDecision.values:
         raise RecordInvalid({"decision": [_("Unknown decision.")]})
     if decision == MatchDecision.SAME:
@@ -879,7 +877,7 @@ def update_restitution(user, case: RestitutionCase, data: dict, *, expected_vers
     with transaction.atomic():
         locked = RestitutionCase.objects.restrict(user, "change").select_for_update().filter(pk=case.pk).first()
         if locked is None:
-            raise PermissionError(_("Only an editor of either party changes the case."))
+            raise NotPermitted(_("Only an editor of either party changes the case."))
         _check_version(locked, expected_version)
         errors: dict = {}
         before = _snapshot(locked)
@@ -905,7 +903,7 @@ def update_restitution(user, case: RestitutionCase, data: dict, *, expected_vers
 
 def add_step(user, case: RestitutionCase, *, kind: str, on_date, text: str) -> RestitutionStep:
     if not permits(user, WORK, case):
-        raise PermissionError(_("Only the parties work on this case."))
+        raise NotPermitted(_("Only the parties work on this case."))
     errors: dict = {}
     if kind not in RestitutionStep.Kind.values:
         errors.setdefault("kind", []).append(_("Unknown kind of step."))
@@ -931,7 +929,7 @@ def record_handover(user, case: RestitutionCase, data: dict, *, expected_version
     with transaction.atomic():
         locked = RestitutionCase.objects.restrict(user, "change").select_for_update().filter(pk=case.pk).first()
         if locked is None or locked.holding_agency_id != user.agency_id:
-            raise PermissionError(_("The holding agency records the handover."))
+            raise NotPermitted(_("The holding agency records the handover."))
         _check_version(locked, expected_version)
         if hasattr(locked, "handover"):
             raise TransitionNotAllowed(_("The handover of this case is already recorded."))
@@ -985,7 +983,7 @@ def get_case(user, kind: str, pk, action: str = "view"):
 
 def add_journal_entry(user, case, text: str, *, on_date=None, kind: str = JournalEntry.Kind.INFO) -> JournalEntry:
     if not permits(user, WORK, case):
-        raise PermissionError(_("Only the agencies working on this case add notes."))
+        raise NotPermitted(_("Only the agencies working on this case add notes."))
     errors: dict = {}
     day = parse_day(on_date or _today(), "on_date", errors)
     text = _text({"text": text}, "text")
@@ -1015,7 +1013,7 @@ def attachments(case):
 def add_attachment(user, case, data: bytes, name: str, *, kind: str = Attachment.Kind.DOCUMENT,
                    caption: str = "") -> Attachment:
     if not permits(user, WORK, case):
-        raise PermissionError(_("Only the agencies working on this case attach files."))
+        raise NotPermitted(_("Only the agencies working on this case attach files."))
     errors: dict = {}
     if not data:
         errors.setdefault("file", []).append(_("The file is empty."))
@@ -1053,7 +1051,7 @@ def assign(user, case, officer, due_date=None, *, expected_version=None):
     with transaction.atomic():
         locked = model.objects.restrict(user, WORK).select_for_update().filter(pk=case.pk).first()
         if locked is None:
-            raise PermissionError(_("Only the agencies working on this case assign it."))
+            raise NotPermitted(_("Only the agencies working on this case assign it."))
         _check_version(locked, expected_version)
         errors: dict = {}
         if officer is not None and not isinstance(officer, User):

@@ -18,13 +18,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from turath.core import audit
+from turath.core.errors import ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import Agency, Role
 from turath.core.parsing import LONG_TEXT, parse_id, text_problem
 from turath.core.permissions import agency_of, agency_reader
 from turath.register import services as register
-from turath.register.images import ImageRejected, check_image
+from turath.register.images import check_image
 from turath.register.models import STATUS_TRANSITIONS, CulturalObject, ObjectStatus
-from turath.register.services import RecordInvalid, TransitionNotAllowed
 
 from .models import (
     ConditionCheck,
@@ -50,7 +50,7 @@ EXIT_STATUS = {ExitKind.RESTITUTION: ObjectStatus.RESTITUTED, ExitKind.RETURN_TO
 def _agency(user, role=Role.CONTRIBUTOR) -> Agency:
     agency = agency_of(user)
     if agency is None or not user.has_role(role):
-        raise PermissionError(_("Your role may not do this."))
+        raise NotPermitted(_("Your role may not do this."))
     return agency
 
 
@@ -160,7 +160,7 @@ def _holding_for(user, obj: CulturalObject) -> Holding:
     """The object's holding, if it is in the user's agency's custody now."""
     holding = Holding.objects.filter(object=obj).select_related("entry", "location__facility").first()
     if holding is None or holding.custodian_id != user.agency_id:
-        raise PermissionError(_("This object is not in your agency's custody."))
+        raise NotPermitted(_("This object is not in your agency's custody."))
     if not holding.in_custody:
         raise TransitionNotAllowed(_("This object has left custody (exit recorded); record a new entry first."))
     return holding
@@ -211,7 +211,7 @@ def add_location(user, facility: StorageFacility, code: str, name: str = "") -> 
     """A location by its path (building/room/shelf); missing parents are created on the way."""
     agency = _agency(user, Role.EDITOR)
     if facility.agency_id != agency.pk:
-        raise PermissionError(_("Locations are added to your own agency's facilities."))
+        raise NotPermitted(_("Locations are added to your own agency's facilities."))
     parts = [p.strip() for p in str(code or "").strip().strip("/").split("/") if p.strip()]
     if not parts or any(len(p) > 40 for p in parts):
         raise RecordInvalid({"code": [_("Give a path such as B1/R2/S3 (at most 40 characters per level).")]})
@@ -259,7 +259,7 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
             _("This object is already in custody (entry %(n)s).") % {"n": holding.entry.entry_number} if mine
             else _("This object is already in another agency's custody."))
     if corrects is not None and corrects.agency_id != agency.pk:
-        raise PermissionError(_("An entry is corrected by the agency that recorded it."))
+        raise NotPermitted(_("An entry is corrected by the agency that recorded it."))
     seizure = data.get("seizure")
     if seizure is not None and not hasattr(seizure, "pk"):
         from turath.cases.models import Seizure
@@ -354,7 +354,7 @@ def acknowledge_transfer(user, transfer: CustodyTransfer, *, accept: bool = True
     """The receiving agency accepts (or declines) the transfer."""
     agency = _agency(user, Role.EDITOR)
     if transfer.to_agency_id != agency.pk:
-        raise PermissionError(_("Only the receiving agency acknowledges a transfer."))
+        raise NotPermitted(_("Only the receiving agency acknowledges a transfer."))
     if transfer.state != "requested":
         raise TransitionNotAllowed(_("This transfer is no longer awaiting acknowledgement."))
     return _ack(user, transfer, TransferAck.Kind.ACKNOWLEDGED if accept else TransferAck.Kind.DECLINED, note)
@@ -364,7 +364,7 @@ def complete_transfer(user, transfer: CustodyTransfer, note: str = "") -> Transf
     """The sender confirms the handover; only now does custody pass to the receiver."""
     agency = _agency(user, Role.EDITOR)
     if transfer.agency_id != agency.pk:
-        raise PermissionError(_("Only the sending agency confirms the handover."))
+        raise NotPermitted(_("Only the sending agency confirms the handover."))
     if transfer.state != TransferAck.Kind.ACKNOWLEDGED:
         raise TransitionNotAllowed(_("The receiving agency has not acknowledged this transfer."))
     _holding_for(user, transfer.object)
@@ -457,7 +457,7 @@ CORRECTABLE = {ObjectEntry: enter_object, Movement: move_object, ConditionCheck:
 def correct(user, row, data: dict):
     """A correction is a new entry that references the one it corrects; the original stays."""
     if row.agency_id != getattr(user, "agency_id", None):
-        raise PermissionError(_("An entry is corrected by the agency that recorded it."))
+        raise NotPermitted(_("An entry is corrected by the agency that recorded it."))
     if row.corrections.exists():
         raise TransitionNotAllowed(_("This entry was already corrected; correct the correction."))
     fields = {f.name: getattr(row, f.name) for f in row._meta.concrete_fields

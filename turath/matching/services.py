@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
+from turath.core.errors import NotPermitted
 from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import agency_of
 from turath.register.images import ImageRejected, check_image, engine_ready
@@ -97,7 +98,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
     record number of the object being checked when it has one (e.g. a seized item);
     `reported_only` keeps the candidates reported stolen or looted."""
     if agency_of(user) is None:
-        raise PermissionError(_("Only signed-in agency staff can check objects."))
+        raise NotPermitted(_("Only signed-in agency staff can check objects."))
     subject_obj = None
     if subject:
         subject_obj = CulturalObject.objects.restrict(user, "view").filter(record_number=subject).first()
@@ -183,7 +184,7 @@ def request_contact(user, check: MatchCheck) -> None:
     asked: words, photo fingerprints, how many matches were hidden); the officer learns nothing more
     about those records."""
     if check.by_id != user.pk and check.agency_id != user.agency_id:
-        raise PermissionError(_("Only the agency that made the check can ask."))
+        raise NotPermitted(_("Only the agency that made the check can ask."))
     if not check.hidden_matches:
         raise CheckRefused(_("This check found no match hidden from your agency."))
     audit.record("match_contact_request", check, object_repr=f"check {check.uid}",
@@ -195,7 +196,7 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
     """The officer's verdict on a candidate. "Same object" alerts the owning agency (via the audit
     trail and, where the cases app is installed, its alert inbox)."""
     if not MatchCheck.objects.permits(user, "change", check):
-        raise PermissionError(_("Only the officer who made the check, or an editor of the agency, decides."))
+        raise NotPermitted(_("Only the officer who made the check, or an editor of the agency, decides."))
     if decision not in Decision.values:
         raise CheckRefused(_("Unknown decision «%(d)s».") % {"d": decision})
     obj = None

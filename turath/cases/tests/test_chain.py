@@ -13,6 +13,7 @@ from PIL import Image
 
 from turath.cases import services
 from turath.cases.models import Alert, Report, ReportState, RestitutionCase, Seizure, SeizureMatch
+from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import ApiToken
 from turath.custody import services as custody
 from turath.custody.models import Holding, Location, Movement, ObjectEntry, StorageFacility
@@ -72,9 +73,9 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert not Report.objects.restrict(ma_officer).filter(pk=report.pk).exists()
     with act(users["eg_ministry_contributor"]):
         report = services.submit_report(users["eg_ministry_contributor"], report)
-        with pytest.raises(PermissionError):
+        with pytest.raises(NotPermitted):
             services.validate_report(users["eg_ministry_contributor"], report)
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.validate_report(users["ma_police_editor"], report)  # another agency's editor
     with act(eg_editor), django_capture_on_commit_callbacks(execute=True):
         report = services.validate_report(eg_editor, report, expected_version=report.version)
@@ -178,7 +179,7 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
         services.add_step(ma_editor, case, kind="decision", on_date=date.today(), text="Décision du parquet de Tanger")
     assert RestitutionCase.objects.restrict(users["eg_customs_viewer"]).filter(pk=case.pk).exists()
     assert not RestitutionCase.objects.restrict(users["ma_museum_editor"]).filter(pk=case.pk).exists()
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.record_handover(users["eg_ministry_editor"], case, {"on_date": date.today(),
                                                                      "receiving_institution": "Musée égyptien"})
     with act(ma_editor):
@@ -197,7 +198,7 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert {"restitution", "decision", "entry", "movement", "condition", "exit", "seizure"} <= {e.kind for e in events}
 
     # Second exit of an object already returned.
-    with pytest.raises(services.TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed):
         custody.exit_object(ma_editor, lamp, {"at": timezone.now(), "kind": "court_release",
                                               "recipient": "X", "authorised_by": "Y"})
 
@@ -219,23 +220,23 @@ def test_movement_into_another_agencys_facility_needs_a_transfer(world):
     with act(eg):
         eg_loc = custody.add_location(eg, custody.create_facility(eg, {"code": "cairo", "name": "Cairo"}), "R1")
     move = {"at": timezone.now(), "to_location": eg_loc.pk, "moved_by": "A", "reason": "B", "authorised_by": "C"}
-    with act(ma), pytest.raises(services.RecordInvalid) as exc:
+    with act(ma), pytest.raises(RecordInvalid) as exc:
         custody.move_object(ma, obj, move)
     assert "transfer of custody" in exc.value.errors["to_location"][0]
-    with act(eg), pytest.raises(PermissionError):
+    with act(eg), pytest.raises(NotPermitted):
         custody.move_object(eg, obj, move)  # not EG's custody either
     assert not Movement.objects.filter(object=obj).exists()
 
     with act(ma):
         transfer = custody.request_transfer(ma, obj, agencies["eg_customs"], {"reason": "Restitution"})
-        with pytest.raises(services.TransitionNotAllowed):
+        with pytest.raises(TransitionNotAllowed):
             custody.complete_transfer(ma, transfer)  # receiver has not acknowledged
     with act(eg):
         custody.acknowledge_transfer(eg, transfer)
     with act(ma):
         custody.complete_transfer(ma, transfer)
     with act(eg):
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             custody.move_object(eg, obj, move)  # dated before the handover completed
         assert "before the last recorded custody event" in exc.value.errors["at"][0]
         custody.move_object(eg, obj, {**move, "at": timezone.now()})
@@ -248,7 +249,7 @@ def test_movement_into_another_agencys_facility_needs_a_transfer(world):
 def test_dates_in_the_future_or_before_the_theft_are_refused(world):
     users, act = world["users"], world["actor"]
     u = users["eg_ministry_contributor"]
-    with act(u), pytest.raises(services.RecordInvalid) as exc:
+    with act(u), pytest.raises(RecordInvalid) as exc:
         services.create_report(u, {"kind": "looting", "place": "Saqqara",
                                    "occurred_on": (date.today() + timedelta(days=3)).isoformat(),
                                    "discovered_on": (date.today() - timedelta(days=3)).isoformat()})
@@ -262,15 +263,15 @@ def test_dates_in_the_future_or_before_the_theft_are_refused(world):
                                                "place": "Oujda"})
         obj = services.add_items(ma, seizure, [{"object_type": "tile", "material": "clay"}]).created[0].object
         loc = custody.add_location(ma, custody.create_facility(ma, {"code": "oujda", "name": "Oujda"}), "S1")
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             custody.enter_object(ma, obj, {"at": timezone.now() - timedelta(days=5), "location": loc.pk})
         assert "before" in exc.value.errors["at"][0]
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             custody.enter_object(ma, obj, {"at": timezone.now() + timedelta(days=1), "location": loc.pk})
         assert "future" in exc.value.errors["at"][0]
         assert not ObjectEntry.objects.filter(object=obj).exists()
         entry = custody.enter_object(ma, obj, {"at": timezone.now() - timedelta(days=1), "location": loc.pk})
-        with pytest.raises(services.RecordInvalid):
+        with pytest.raises(RecordInvalid):
             custody.check_condition(ma, obj, {"at": timezone.now() - timedelta(days=2), "grade": "good",
                                               "checked_by": "X"})
     # The chain is append-only: no update, no delete, corrections are new rows.
@@ -301,7 +302,7 @@ def test_seizure_before_the_theft_cannot_be_the_stolen_object(world):
                                                "place": "Tanger"})
         item = services.add_items(ma, seizure, [{"object_type": "manuscript"}]).created[0]
         match = services.link_candidate(ma, item, world["manuscript"], score=0.9)
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             services.decide_match(ma, match, "same")
     assert "before the theft" in exc.value.errors["decision"][0]
 
@@ -326,7 +327,7 @@ def test_concurrent_edit_conflict(world):
     v = report.version
     with world["actor"](a):
         services.update_report(a, report, {"police_reference": "CAI-1"}, expected_version=v)
-    with world["actor"](b), pytest.raises(services.EditConflict) as exc:
+    with world["actor"](b), pytest.raises(EditConflict) as exc:
         services.update_report(b, report, {"police_reference": "CAI-2"}, expected_version=v)
     assert "changed by someone else" in str(exc.value)
     assert Report.objects.get(pk=report.pk).police_reference == "CAI-1"  # nothing lost
@@ -369,9 +370,9 @@ def test_journal_attachment_assignment(world):
         services.add_journal_entry(u, report, "اتصال مع الإنتربول", on_date=date.today())
         att = services.add_attachment(u, report, b"%PDF-1.4 proces-verbal", "PV police.pdf")
         services.assign(u, report, world["users"]["eg_ministry_editor"], date.today() + timedelta(days=14))
-        with pytest.raises(services.RecordInvalid):
+        with pytest.raises(RecordInvalid):
             services.assign(u, report, world["users"]["ma_police_editor"])  # not in the case's agency
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.add_journal_entry(world["users"]["ma_police_editor"], report, "x")
     assert att.size == len(b"%PDF-1.4 proces-verbal")
     assert [e.kind for e in services.timeline(u, report)][-1] == "journal"

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from turath.core.errors import NotPermitted
 from turath.core.models import AuditEntry
 from turath.matching import index, services
 from turath.matching.models import MatchCheck
@@ -139,7 +140,7 @@ def test_decision_is_audited_and_must_name_a_candidate(users, register):
     services.record_decision(officer, outcome.check, "same", "MA-MUS-0001", "rim chip matches")
     entry = AuditEntry.objects.filter(action="match_decision").latest("seq")
     assert entry.after["decision"] == "same" and entry.after["record_number"] == "MA-MUS-0001"
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.record_decision(users["eg_customs_editor"], outcome.check, "expert")
 
 
