@@ -8,7 +8,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -22,7 +21,6 @@ from turath.core.models import Agency, User
 from turath.core.permissions import WORK, can_add, permits
 from turath.core.tokens import TokenRefused, feed_reader
 from turath.core.userfiles import user_file_response
-from turath.register.images import ImageRejected, check_image
 from turath.register.models import CulturalObject
 from turath.register.services import propose_record_number
 
@@ -93,26 +91,16 @@ def report_create(request):
                       initial={"new_object_number": propose_record_number(request.user.agency)})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("objects", "version", "photos")}
-        photos = []
-        for upload in form.cleaned_data.get("photos") or []:
-            content = upload.read()
-            try:
-                check_image(content, upload.name)
-                photos.append((upload.name, content))
-            except ImageRejected as exc:
-                form.add_error("photos", str(exc))
-        if not form.errors:
-            try:
-                with transaction.atomic():  # the report and its photographs, or nothing
-                    report = services.create_report(request.user, data, objects=form.object_refs(),
-                                                    new_objects=form.new_objects(_lang()))
-                    services.add_report_photos(request.user, report, photos,
-                                               new_object=form.cleaned_data.get("new_object_number"))
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, _("Report %(n)s was saved as a draft.") % {"n": report.number})
-                return redirect("cases:report-detail", pk=report.pk)
+        try:
+            report = services.create_report(
+                request.user, data, objects=form.object_refs(), new_objects=form.new_objects(_lang()),
+                photos=[(upload.name, upload.read()) for upload in form.cleaned_data.get("photos") or []],
+                photos_of=form.cleaned_data.get("new_object_number"))
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Report %(n)s was saved as a draft.") % {"n": report.number})
+            return redirect("cases:report-detail", pk=report.pk)
     return render(request, "cases/form.html", {"nav": "cases", "form": form, "draw_map": True,
                                                "title": _("New theft, loss or looting report")})
 

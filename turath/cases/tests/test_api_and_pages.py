@@ -136,7 +136,7 @@ def test_pages_of_each_step(client, users, actor, eg_object, lang, django_captur
     assert "zzz-unknown" in page.content.decode()
     batch["row-7-object_type"] = "tile"
     assert client.post(seizure_url, batch).status_code == 302
-    seizure = services.Seizure.objects.get()
+    seizure = Seizure.objects.get()
     assert seizure.items.count() == 10
     assert client.get("/custody/").status_code == 200
     client.post("/custody/", {"code": "tng", "name": "Tanger"})
@@ -418,3 +418,32 @@ def test_a_refused_form_shows_the_service_error_next_to_its_field(client, users)
     assert page.status_code == 200 and "Nothing was saved" in html
     assert re.search(r'<a href="#field-seized_on">[^<]*</a>: The date is in the future\.', html), html[:3000]
     assert not Seizure.objects.filter(place="Tanger Med").exists()
+
+
+def test_create_report_checks_its_photographs_before_writing_anything(users, actor):
+    """The photographs of a report are the service's to check (the page only passes them on): a file that is
+    no image is refused under "photos" with the other bad fields, and neither the report nor the new object
+    it describes is written."""
+    import io
+
+    from PIL import Image
+
+    from turath.core.errors import RecordInvalid
+    from turath.register.models import CulturalObject
+
+    editor = users["eg_ministry_editor"]
+    jpeg = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 120, 60)).save(jpeg, "JPEG")
+    new_object = [{"record_number": "EG-MOA-PH-1", "object_type": "coin", "title": "Dinar", "language": "fr"}]
+    with actor(editor), pytest.raises(RecordInvalid) as refused:
+        services.create_report(editor, {"kind": "theft", "occurred_on": "2999-01-01", "place": "Le Caire"},
+                               new_objects=new_object, photos=[("vue.jpg", jpeg.getvalue()), ("notes.txt", b"texte")],
+                               photos_of="EG-MOA-PH-1")
+    assert set(refused.value.errors) == {"occurred_on", "photos"} and len(refused.value.errors["photos"]) == 1
+    assert "notes.txt" in refused.value.errors["photos"][0]
+    assert not Report.objects.exists() and not CulturalObject.objects.filter(record_number="EG-MOA-PH-1").exists()
+    with actor(editor):
+        report = services.create_report(editor, {"kind": "theft", "occurred_on": date.today().isoformat(),
+                                                 "place": "Le Caire"}, new_objects=new_object,
+                                        photos=[("vue.jpg", jpeg.getvalue())], photos_of="EG-MOA-PH-1")
+    assert report.objects_concerned.get().images.count() == 1

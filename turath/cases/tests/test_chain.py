@@ -206,6 +206,8 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert figures["open_cases"]["seizures"] == 1
     assert ("Monnaie", 108) in figures["seizures_by_type"]
     assert figures["alerts"]["total"] == 1
+    assert sum(n for _m, n in figures["seizures_by_month"]) == 1
+    assert figures["seizures_by_month"][-1][0] == timezone.localdate().strftime("%Y-%m")
     assert "<svg" in services.bar_chart_svg(figures["seizures_by_month"], title="Saisies")
 
 
