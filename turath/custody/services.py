@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from turath.cases.models import ReportState, Seizure
+from turath.cases.services import not_before
 from turath.core import audit
 from turath.core.errors import ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import Agency, Role
@@ -87,8 +89,6 @@ def _not_before(value, floor, field_name, errors, what):
                 _("The date is before %(what)s (%(date)s).")
                 % {"what": what, "date": timezone.localtime(floor).strftime("%Y-%m-%d %H:%M")})
         return
-    from turath.cases.services import not_before
-
     not_before(value, floor, field_name, errors, what)
 
 
@@ -109,8 +109,6 @@ def _text(data, key, limit=LONG_TEXT, required=False, errors=None):
 
 def story_floor(obj: CulturalObject):
     """The earliest a custody event may be: after the theft and after the seizure."""
-    from turath.cases.models import ReportState
-
     dates = list(obj.reports.filter(state=ReportState.PUBLISHED).values_list("occurred_on", flat=True))
     item = getattr(obj, "seizure_item", None) if hasattr(obj, "seizure_item") else None
     if item is not None:
@@ -262,8 +260,6 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
         raise NotPermitted(_("An entry is corrected by the agency that recorded it."))
     seizure = data.get("seizure")
     if seizure is not None and not hasattr(seizure, "pk"):
-        from turath.cases.models import Seizure
-
         seizure = Seizure.objects.restrict(user).filter(pk=int(seizure) if str(seizure).isdigit() else 0).first()
     if seizure is None and hasattr(obj, "seizure_item"):
         seizure = obj.seizure_item.seizure
@@ -441,8 +437,8 @@ def exit_object(user, obj: CulturalObject, data: dict, *, restitution=None,
                                         restitution=restitution, note=_text(data, "note"), corrects=corrects,
                                         recorded_by=user)
         _rebuild_holding(obj)
-        audit.record("custody_exit", row, after={"object": obj.record_number, "kind": kind, "recipient": recipient,
-                                                 "at": at})
+        audit.record("custody_exit", row, after={"object": obj.record_number, "kind": kind,
+                                                 "recipient": recipient, "at": at})
         if kind in EXIT_STATUS:
             _try_status(user, obj, EXIT_STATUS[kind], _("Object exit: %(k)s") % {"k": ExitKind(kind).label})
     return row

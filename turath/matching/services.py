@@ -22,7 +22,7 @@ from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
 from turath_engine import BadImageError, EngineError
 
-from . import index, screening
+from . import index, screening, signals
 from .index import get_engine
 from .models import Decision, MatchCheck
 
@@ -219,8 +219,6 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
 
 
 def _notify_owner(user, check, obj):
-    """Alert the owning agency that one of its records was recognised at an inspection and, when
-    the checked object is a seized item, link the seizure to the record."""
-    from turath.cases.services import match_confirmed  # cases builds on matching, not the reverse
-
-    match_confirmed(user, obj, check)
+    """Tell whoever listens (cases: alert the owning agency and, when the checked object is a seized
+    item, link the seizure to the record) that one of its records was recognised at an inspection."""
+    signals.match_confirmed.send(sender=MatchCheck, user=user, obj=obj, check=check)

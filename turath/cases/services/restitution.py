@@ -21,6 +21,7 @@ from ..models import (
     RestitutionStep,
     Seizure,
 )
+from ..signals import restitution_handed_over
 from .common import _agency_user, _check_version, _objects_for, _snapshot, _text, _today, not_before, parse_day
 
 
@@ -112,10 +113,9 @@ def add_step(user, case: RestitutionCase, *, kind: str, on_date, text: str) -> R
 
 
 def record_handover(user, case: RestitutionCase, data: dict, *, expected_version=None) -> Handover:
-    """The holding agency hands the objects over: the handover record, and an exit (restitution)
-    in the custody chain for each object it still holds."""
-    from turath.custody import services as custody
-
+    """The holding agency hands the objects over: the handover record, and `restitution_handed_over`
+    sent inside the same transaction (custody records an exit for each object the agency still
+    holds; a receiver that refuses undoes the whole handover)."""
     with transaction.atomic():
         locked = RestitutionCase.objects.restrict(user, "change").select_for_update().filter(pk=case.pk).first()
         if locked is None or locked.holding_agency_id != user.agency_id:
@@ -137,16 +137,11 @@ def record_handover(user, case: RestitutionCase, data: dict, *, expected_version
             recorded_by=user)
         at = timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))
         at = min(at, timezone.now())
-        for obj in locked.objects_claimed.all():
-            holding = getattr(obj, "holding", None)
-            if holding is not None and holding.in_custody and holding.custodian_id == user.agency_id:
-                custody.exit_object(user, obj, {
-                    "at": at, "kind": "restitution", "recipient": institution,
-                    "authorised_by": handover.handed_by or user.get_username(),
-                    "reference": locked.number}, restitution=locked)
+        restitution_handed_over.send(sender=RestitutionCase, case=locked, handover=handover, user=user, at=at)
         locked.state = RestitutionCase.State.HANDED_OVER
         locked.closed = True
         locked.version += 1
         locked.save()
-        audit.record("restitution_handover", locked, after={"on_date": day, "receiving_institution": institution})
+        audit.record("restitution_handover", locked,
+                     after={"on_date": day, "receiving_institution": institution})
     return handover

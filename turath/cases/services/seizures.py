@@ -23,6 +23,7 @@ from ..models import (
     SeizureItem,
     SeizureMatch,
 )
+from ..signals import seizure_date_changing
 from .alerts import alert_match_confirmed, send_alerts
 from .common import _check_version, _sharing, _snapshot, _text, _wider, not_before, parse_day
 
@@ -66,12 +67,8 @@ def update_seizure(user, seizure: Seizure, data: dict, *, expected_version=None)
         _check_version(locked, expected_version)
         errors: dict = {}
         values = _seizure_values(data, errors, instance=locked)
-        if "seized_on" in values:
-            for item in locked.items.select_related("object"):
-                if hasattr(item.object, "holding"):
-                    not_before(item.object.holding.entry.at, values["seized_on"], "seized_on", errors,
-                               _("a custody entry of this lot"))
-                    break
+        if "seized_on" in values:  # what came after the seizure (custody's entries) may refuse the new date
+            seizure_date_changing.send(sender=Seizure, seizure=locked, seized_on=values["seized_on"], errors=errors)
         if errors:
             raise RecordInvalid(errors)
         before = _snapshot(locked)

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from .. import providers
 from ..models import (
     Alert,
     Report,
@@ -32,8 +33,6 @@ def _dt(value) -> datetime:
 
 def timeline(user, case) -> list[Event]:
     """Everything that happened to the case and its objects that the user may see, in date order."""
-    from turath.custody import services as custody
-
     events: list[Event] = []
     if isinstance(case, Report):
         events.append(Event(_dt(case.occurred_on), "report", _("%(kind)s at %(place)s")
@@ -72,9 +71,7 @@ def timeline(user, case) -> list[Event]:
     for s in visible_seizures:
         events.append(Event(_dt(s.seized_on), "seizure", _("Seized (%(n)s)") % {"n": s.number},
                             reverse("cases:seizure-detail", args=[s.pk])))
-    for obj in objects:
-        for entry in custody.chain(user, obj):
-            events.append(Event(entry.at, entry.kind, f"{obj.record_number}: {entry.summary}"))
+    events += providers.events_for(user, objects)  # custody's chain of each object, for this reader
     for note in journal(case):
         events.append(Event(_dt(note.on_date), "journal", note.text))
     events.sort(key=lambda e: e.at)

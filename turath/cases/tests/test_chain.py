@@ -16,7 +16,7 @@ from turath.cases.models import Alert, Report, ReportState, RestitutionCase, Sei
 from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import ApiToken
 from turath.custody import services as custody
-from turath.custody.models import Holding, Location, Movement, ObjectEntry, StorageFacility
+from turath.custody.models import Holding, Location, Movement, ObjectEntry, ObjectExit, StorageFacility
 from turath.register import exporter
 from turath.register import services as register
 from turath.register.models import CulturalObject, ObjectStatus
@@ -211,6 +211,7 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert "<svg" in services.bar_chart_svg(figures["seizures_by_month"], title="Saisies")
 
 
+
 def test_movement_into_another_agencys_facility_needs_a_transfer(world):
     users, agencies, act = world["users"], world["agencies"], world["actor"]
     eg, ma = users["eg_customs_editor"], users["ma_police_editor"]
@@ -389,3 +390,58 @@ def test_announce_discovered_object(world, django_capture_on_commit_callbacks):
             alerts = services.announce_discovered(ma, obj, "members")
     assert {a.recipient.code for a in alerts} == {"eg-customs", "eg-moa", "ma-police", "secretariat"}
     assert Seizure.objects.count() == 0 and len(mail.outbox) == 3  # eg-moa has no alert e-mail
+
+
+def test_a_handover_custody_refuses_is_undone_entirely(world):
+    """The handover and the custody exits it causes (custody's receiver of restitution_handed_over) are one
+    transaction: an exit the chain refuses (the handover dated before the object's entry into custody)
+    leaves no handover, no exit, no audit entry, and the object still in custody."""
+    from turath.core.models import AuditEntry
+
+    users, act = world["users"], world["actor"]
+    ma = users["ma_police_editor"]
+    with act(ma):
+        jar = register.create_object(ma, {"record_number": "MA-POL-2026-0031", "object_type": "oil lamp",
+                                          "materials": "clay", "title": "Jarre", "language": "fr"})
+        facility = custody.create_facility(ma, {"code": "rabat-depot", "name": "Dépôt de Rabat"})
+        shelf = custody.add_location(ma, facility, "A1")
+        custody.enter_object(ma, jar, {"at": timezone.now() - timedelta(hours=1), "location": shelf.pk})
+        case = services.open_restitution(ma, {"requesting_country": "EG", "holding_agency": "ma-police",
+                                              "legal_basis": "unesco_1970",
+                                              "opened_on": (date.today() - timedelta(days=5)).isoformat()},
+                                         objects=[jar])
+        audit_before = AuditEntry.objects.count()
+        with pytest.raises(RecordInvalid) as refused:
+            services.record_handover(ma, case, {"on_date": (date.today() - timedelta(days=2)).isoformat(),
+                                                "receiving_institution": "Musée égyptien du Caire"})
+    assert "at" in refused.value.errors  # custody's refusal, passed on unchanged
+    case.refresh_from_db()
+    assert case.state == "open" and not case.closed and not hasattr(case, "handover")
+    holding = Holding.objects.get(object=jar)
+    assert holding.in_custody and holding.exited is None and not ObjectExit.objects.filter(object=jar).exists()
+    assert AuditEntry.objects.count() == audit_before
+    # Dated after the entry, the same handover goes through: the object leaves custody with it.
+    with act(ma):
+        services.record_handover(ma, case, {"on_date": date.today().isoformat(),
+                                            "receiving_institution": "Musée égyptien du Caire"})
+    holding.refresh_from_db()
+    assert not holding.in_custody and holding.exited.kind == "restitution" and holding.exited.restitution == case
+
+
+def test_a_seizure_is_not_redated_after_its_lot_entered_custody(world):
+    """Custody answers cases' seizure_date_changing: the lot cannot have been seized after its entry."""
+    ma, act = world["users"]["ma_police_editor"], world["actor"]
+    with act(ma):
+        seizure = services.create_seizure(ma, {"seized_on": (date.today() - timedelta(days=10)).isoformat(),
+                                               "place": "Port de Tanger Med"})
+        item = services.add_items(ma, seizure, [{"object_type": "coin", "material": "silver", "count": 3}]).created[0]
+        facility = custody.create_facility(ma, {"code": "tng-quai", "name": "Dépôt du quai"})
+        custody.enter_object(ma, item.object, {"at": timezone.now() - timedelta(days=5),
+                                               "location": custody.add_location(ma, facility, "Q1").pk})
+        seizure.refresh_from_db()
+        with pytest.raises(RecordInvalid) as refused:
+            services.update_seizure(ma, seizure, {"seized_on": (date.today() - timedelta(days=1)).isoformat()})
+        assert list(refused.value.errors) == ["seized_on"] and "custody" in refused.value.errors["seized_on"][0]
+        services.update_seizure(ma, seizure, {"seized_on": (date.today() - timedelta(days=7)).isoformat()})
+    seizure.refresh_from_db()
+    assert seizure.seized_on == date.today() - timedelta(days=7)
