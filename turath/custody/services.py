@@ -201,7 +201,7 @@ def create_facility(user, data: dict) -> StorageFacility:
     with transaction.atomic():
         facility = StorageFacility.objects.create(agency=agency, code=code, name=name,
                                                   address=_text(data, "address", 300))
-        audit.record("facility_create", facility, after={"code": code, "name": name})
+        audit.record("custody.facility.create", facility, after={"code": code, "name": name})
     return facility
 
 
@@ -221,7 +221,7 @@ def add_location(user, facility: StorageFacility, code: str, name: str = "") -> 
                 facility=facility, code=path,
                 defaults={"parent": parent, "name": name[:200] if depth == len(parts) else ""})
             if created:
-                audit.record("location_create", loc, after={"facility": facility.code, "code": path})
+                audit.record("custody.location.create", loc, after={"facility": facility.code, "code": path})
             parent = loc
     return parent
 
@@ -271,8 +271,8 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
             else _next_entry_number(agency, at),
             reason=reason, location=location, depositor=_text(data, "depositor", 300), seizure=seizure)
         _rebuild_holding(obj)
-        audit.record("custody_entry", entry, after={"object": obj.record_number, "location": str(location),
-                                                    "at": at, "corrects": getattr(corrects, "pk", None)})
+        audit.record("custody.entry.record", entry, after={"object": obj.record_number, "location": str(location),
+                                                           "at": at, "corrects": getattr(corrects, "pk", None)})
         # The register's history is read by everyone who sees the record: it does not name the entry,
         # which only the custodian sees.
         _try_status(user, obj, ObjectStatus.IN_CUSTODY, _("Object entry into custody"))
@@ -304,8 +304,8 @@ def move_object(user, obj: CulturalObject, data: dict, *, corrects: Movement | N
             moved_by=_text(data, "moved_by", 200), reason=_text(data, "reason", 300),
             authorised_by=_text(data, "authorised_by", 200))
         _rebuild_holding(obj)
-        audit.record("custody_move", move, after={"object": obj.record_number, "from": str(holding.location),
-                                                  "to": str(target), "at": at})
+        audit.record("custody.move.record", move, after={"object": obj.record_number, "from": str(holding.location),
+                                                         "to": str(target), "at": at})
     return move
 
 
@@ -327,9 +327,14 @@ def request_transfer(user, obj: CulturalObject, to_agency: Agency, data: dict) -
     with transaction.atomic():
         transfer = CustodyTransfer.objects.create(object=obj, agency=holding.custodian, at=at, to_agency=to_agency,
                                                   reason=reason, note=_text(data, "note"), recorded_by=user)
-        audit.record("custody_transfer_request", transfer, after={"object": obj.record_number,
+        audit.record("custody.transfer.request", transfer, after={"object": obj.record_number,
                                                                   "to": to_agency.code})
     return transfer
+
+
+TRANSFER_ACTIONS = {TransferAck.Kind.ACKNOWLEDGED: "custody.transfer.acknowledge",
+                    TransferAck.Kind.DECLINED: "custody.transfer.decline",
+                    TransferAck.Kind.COMPLETED: "custody.transfer.complete"}
 
 
 def _ack(user, transfer, kind, note=""):
@@ -341,8 +346,8 @@ def _ack(user, transfer, kind, note=""):
             raise TransitionNotAllowed(_("This step of the transfer is already recorded.")) from None
         if kind == TransferAck.Kind.COMPLETED:
             _rebuild_holding(transfer.object)
-        audit.record(f"custody_transfer_{kind}", transfer, after={"object": transfer.object.record_number,
-                                                                 "agency": user.agency.code})
+        audit.record(TRANSFER_ACTIONS[kind], transfer, after={"object": transfer.object.record_number,
+                                                             "agency": user.agency.code})
     return ack
 
 
@@ -404,8 +409,8 @@ def check_condition(user, obj: CulturalObject, data: dict, *, photos=(),
             p = ConditionPhoto(condition_check=check, sha256=photo.sha256, mime=photo.mime)
             p.file.save(f"{photo.sha256}.jpg", ContentFile(photo.data), save=False)
             p.save()
-        audit.record("custody_condition", check, after={"object": obj.record_number, "grade": grade, "at": at,
-                                                        "photos": [p.sha256 for p in checked_photos]})
+        audit.record("custody.condition.record", check, after={"object": obj.record_number, "grade": grade, "at": at,
+                                                               "photos": [p.sha256 for p in checked_photos]})
     return check
 
 
@@ -437,8 +442,8 @@ def exit_object(user, obj: CulturalObject, data: dict, *, restitution=None,
                                         restitution=restitution, note=_text(data, "note"), corrects=corrects,
                                         recorded_by=user)
         _rebuild_holding(obj)
-        audit.record("custody_exit", row, after={"object": obj.record_number, "kind": kind,
-                                                 "recipient": recipient, "at": at})
+        audit.record("custody.exit.record", row, after={"object": obj.record_number, "kind": kind,
+                                                        "recipient": recipient, "at": at})
         if kind in EXIT_STATUS:
             _try_status(user, obj, EXIT_STATUS[kind], _("Object exit: %(k)s") % {"k": ExitKind(kind).label})
     return row
@@ -485,7 +490,7 @@ def _correct_movement(user, row, fields):
         moved_by=str(fields.get("moved_by") or "")[:200], reason=str(fields.get("reason") or "")[:300],
         authorised_by=str(fields.get("authorised_by") or "")[:200])
     _rebuild_holding(row.object)
-    audit.record("custody_move_correction", move, after={"corrects": row.pk, "to": str(target)})
+    audit.record("custody.move.correct", move, after={"corrects": row.pk, "to": str(target)})
     return move
 
 

@@ -172,7 +172,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
                         for c in candidates],
             risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1),
             subject=subject_obj)
-        audit.record("match_check", check, object_repr=f"check {check.uid}",
+        audit.record("matching.check.run", check, object_repr=f"check {check.uid}",
                      after={"photos": check.photos, "words": check.words, "candidates": check.candidates,
                             "hidden_matches": hidden, "subject": subject_obj.record_number if subject_obj else ""})
     return CheckOutcome(check, candidates, hits, hidden, flags, index_state)
@@ -187,7 +187,7 @@ def request_contact(user, check: MatchCheck) -> None:
         raise NotPermitted(_("Only the agency that made the check can ask."))
     if not check.hidden_matches:
         raise CheckRefused(_("This check found no match hidden from your agency."))
-    audit.record("match_contact_request", check, object_repr=f"check {check.uid}",
+    audit.record("matching.check.request_contact", check, object_repr=f"check {check.uid}",
                  after={"hidden_matches": check.hidden_matches, "agency": user.agency.code if user.agency else "",
                         "photos": check.photos, "words": check.words})
 
@@ -210,7 +210,7 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
         check.decision, check.decided_object, check.decision_note = decision, obj, note[:2000]
         check.decided_at = timezone.now()
         check.save(update_fields=["decision", "decided_object", "decision_note", "decided_at"])
-        audit.record("match_decision", check, object_repr=f"check {check.uid}",
+        audit.record("matching.check.decide", check, object_repr=f"check {check.uid}",
                      after={"decision": decision, "record_number": record_number, "note": note,
                             "owning_agency": obj.owning_agency.code if obj else ""})
         if decision == Decision.SAME and obj is not None:

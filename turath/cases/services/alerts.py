@@ -49,7 +49,7 @@ def send_alerts(*, sender: Agency, sharing: str, source: str, report=None, seizu
         alert = Alert.objects.create(recipient=recipient, sender=sender, source=source, report=report,
                                      seizure=seizure, object=obj)
         alerts.append(alert)
-        audit.record("alert", alert, after={"recipient": recipient.code, "source": source})
+        audit.record("cases.alert.send", alert, after={"recipient": recipient.code, "source": source})
     if alerts:
         ids = [a.pk for a in alerts]
         # E-mail only once the publication is committed: a rolled-back validation alerts nobody.
@@ -63,8 +63,8 @@ def alert_match_confirmed(user, obj: CulturalObject, check) -> Alert | None:
         return None  # the agency recognised its own record: nobody else to tell
     alert = Alert.objects.create(recipient=obj.owning_agency, sender=user.agency, source=AlertSource.MATCH,
                                  object=obj)
-    audit.record("alert", alert, after={"recipient": obj.owning_agency.code, "source": "match",
-                                        "check": str(check.uid)})
+    audit.record("cases.alert.send", alert, after={"recipient": obj.owning_agency.code, "source": "match",
+                                                   "check": str(check.uid)})
     transaction.on_commit(lambda: email_alerts([alert.pk]))
     return alert
 

@@ -69,7 +69,7 @@ def add_journal_entry(user, case, text: str, *, on_date=None, kind: str = Journa
         entry = JournalEntry.objects.create(content_type=ContentType.objects.get_for_model(case), object_id=case.pk,
                                             on_date=day, kind=kind, text=str(text).strip(), author=user,
                                             agency=user.agency)
-        audit.record("journal", case, after={"on_date": day, "kind": kind, "text": entry.text})
+        audit.record("cases.case.add_journal_entry", case, after={"on_date": day, "kind": kind, "text": entry.text})
     return entry
 
 
@@ -110,7 +110,7 @@ def add_attachment(user, case, data: bytes, name: str, *, kind: str = Attachment
         att.file.save(name, ContentFile(data), save=False)
         try:
             att.save()
-            audit.record("attachment", case, after={"name": name, "sha256": digest, "kind": kind})
+            audit.record("cases.case.add_attachment", case, after={"name": name, "sha256": digest, "kind": kind})
         except BaseException:
             att.file.delete(save=False)
             raise
@@ -145,8 +145,8 @@ def assign(user, case, officer, due_date=None, *, expected_version=None):
         locked.due_date = due_date or None
         locked.version += 1
         locked.save()
-        audit.record("assign", locked, before=before, after={"assigned_to": getattr(officer, "pk", None),
-                                                             "due_date": locked.due_date})
+        audit.record("cases.case.assign", locked, before=before, after={"assigned_to": getattr(officer, "pk", None),
+                                                                        "due_date": locked.due_date})
     return locked
 
 

@@ -114,7 +114,7 @@ def create_report(user, data: dict, *, objects=(), new_objects=(), photos=(), ph
         _own_objects(report, existing)
         created = _new_objects(user, new_objects, {})
         report.objects_concerned.add(*existing, *created)
-        audit.record("report_create", report, after=_snapshot(report))
+        audit.record("cases.report.create", report, after=_snapshot(report))
         add_report_photos(user, report, photos, new_object=photos_of)
     return report
 
@@ -157,7 +157,7 @@ def update_report(user, report: Report, data: dict, *, expected_version=None) ->
             setattr(locked, key, value)
         locked.version += 1
         locked.save()
-        audit.record("report_update", locked, before=before, after=_snapshot(locked))
+        audit.record("cases.report.update", locked, before=before, after=_snapshot(locked))
     return locked
 
 
@@ -173,7 +173,7 @@ def add_report_objects(user, report: Report, *, objects=(), new_objects=()) -> R
         report.objects_concerned.add(*existing, *created)
         Report.objects.filter(pk=report.pk).update(version=report.version + 1)
         report.version += 1
-        audit.record("report_objects", report, after={"added": [o.record_number for o in existing + created]})
+        audit.record("cases.report.add_objects", report, after={"added": [o.record_number for o in existing + created]})
     return report
 
 
@@ -192,7 +192,7 @@ def submit_report(user, report: Report, *, expected_version=None) -> Report:
         locked.submitted_by = user
         locked.version += 1
         locked.save()
-        audit.record("report_submit", locked, after={"state": locked.state})
+        audit.record("cases.report.submit", locked, after={"state": locked.state})
     return locked
 
 
@@ -246,6 +246,6 @@ def validate_report(user, report: Report, *, expected_version=None) -> Report:
         locked.published_at = timezone.now()
         locked.version += 1
         locked.save()
-        audit.record("report_validate", locked, after={"state": locked.state, "sharing": locked.sharing})
+        audit.record("cases.report.validate", locked, after={"state": locked.state, "sharing": locked.sharing})
         send_alerts(sender=locked.owning_agency, sharing=locked.sharing, source=AlertSource.REPORT, report=locked)
     return locked

@@ -60,7 +60,7 @@ def open_restitution(user, data: dict, *, objects=()) -> RestitutionCase:
             requesting_country=country, holding_agency=holding, legal_basis=basis, opened_on=opened,
             summary=_text(data, "summary", 20_000), seizure=seizure, created_by=user)
         case.objects_claimed.add(*found)
-        audit.record("restitution_open", case, after=_snapshot(case))
+        audit.record("cases.restitution.open", case, after=_snapshot(case))
     return case
 
 
@@ -88,7 +88,7 @@ def update_restitution(user, case: RestitutionCase, data: dict, *, expected_vers
             raise RecordInvalid(errors)
         locked.version += 1
         locked.save()
-        audit.record("restitution_update", locked, before=before, after=_snapshot(locked))
+        audit.record("cases.restitution.update", locked, before=before, after=_snapshot(locked))
     return locked
 
 
@@ -108,7 +108,7 @@ def add_step(user, case: RestitutionCase, *, kind: str, on_date, text: str) -> R
     with transaction.atomic():
         step = RestitutionStep.objects.create(case=case, kind=kind, on_date=day, text=str(text).strip(),
                                               agency=user.agency, by=user)
-        audit.record("restitution_step", case, after={"kind": kind, "on_date": day, "text": step.text})
+        audit.record("cases.restitution.add_step", case, after={"kind": kind, "on_date": day, "text": step.text})
     return step
 
 
@@ -142,6 +142,6 @@ def record_handover(user, case: RestitutionCase, data: dict, *, expected_version
         locked.closed = True
         locked.version += 1
         locked.save()
-        audit.record("restitution_handover", locked,
+        audit.record("cases.restitution.hand_over", locked,
                      after={"on_date": day, "receiving_institution": institution})
     return handover

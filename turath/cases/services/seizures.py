@@ -55,7 +55,7 @@ def create_seizure(user, data: dict) -> Seizure:
         raise RecordInvalid(errors)
     with transaction.atomic():
         seizure = Seizure.objects.create(owning_agency=user.agency, sharing=Sharing.AGENCY, created_by=user, **values)
-        audit.record("seizure_create", seizure, after=_snapshot(seizure))
+        audit.record("cases.seizure.create", seizure, after=_snapshot(seizure))
     return seizure
 
 
@@ -76,7 +76,7 @@ def update_seizure(user, seizure: Seizure, data: dict, *, expected_version=None)
             setattr(locked, key, value)
         locked.version += 1
         locked.save()
-        audit.record("seizure_update", locked, before=before, after=_snapshot(locked))
+        audit.record("cases.seizure.update", locked, before=before, after=_snapshot(locked))
     return locked
 
 
@@ -191,7 +191,7 @@ def add_items(user, seizure: Seizure, rows: list[dict], *, accept_valid: bool = 
             result.created.append(item)
         Seizure.objects.filter(pk=seizure.pk).update(version=seizure.version + 1)
         seizure.version += 1
-        audit.record("seizure_items", seizure, after={
+        audit.record("cases.seizure.add_items", seizure, after={
             "created": [i.object.record_number for i in result.created],
             "rejected_rows": sorted({e.row for e in result.errors})})
     return result
@@ -215,7 +215,7 @@ def publish_seizure(user, seizure: Seizure, *, expected_version=None) -> Seizure
         locked.published_at = timezone.now()
         locked.version += 1
         locked.save()
-        audit.record("seizure_publish", locked, after={"sharing": locked.sharing})
+        audit.record("cases.seizure.publish", locked, after={"sharing": locked.sharing})
         send_alerts(sender=locked.owning_agency, sharing=locked.sharing, source=AlertSource.SEIZURE, seizure=locked)
     return locked
 
@@ -260,8 +260,8 @@ def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score:
         if not created and score > match.score:
             SeizureMatch.objects.filter(pk=match.pk).update(score=score)
             match.score = score
-        audit.record("seizure_match", item.seizure, after={"item": item.object.record_number,
-                                                           "candidate": candidate.record_number, "score": score})
+        audit.record("cases.seizure.match", item.seizure, after={"item": item.object.record_number,
+                                                                 "candidate": candidate.record_number, "score": score})
     return match
 
 
@@ -281,7 +281,7 @@ def decide_match(user, match: SeizureMatch, decision: str, note: str = "") -> Se
     with transaction.atomic():
         SeizureMatch.objects.filter(pk=match.pk).update(decision=decision, decided_by=user, decided_at=timezone.now(),
                                                         note=note[:2000] or match.note)
-        audit.record("seizure_match_decision", match.item.seizure,
+        audit.record("cases.seizure.decide_match", match.item.seizure,
                      after={"candidate": match.candidate.record_number, "decision": decision})
     match.refresh_from_db()
     return match

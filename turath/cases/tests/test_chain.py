@@ -210,6 +210,14 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert figures["seizures_by_month"][-1][0] == timezone.localdate().strftime("%Y-%m")
     assert "<svg" in services.bar_chart_svg(figures["seizures_by_month"], title="Saisies")
 
+    # Every step of the chain is in the audit log under its name in the scheme app.model.verb.
+    from turath.core.audit_names import in_scheme
+    from turath.core.models import AuditEntry
+
+    written = set(AuditEntry.objects.filter(object_type__regex=r"^(cases|custody)\.").values_list("action", flat=True))
+    assert {"cases.report.validate", "cases.seizure.publish", "cases.restitution.hand_over", "custody.exit.record",
+            "cases.alert.send"} <= written
+    assert [a for a in written if not in_scheme(a)] == []
 
 
 def test_movement_into_another_agencys_facility_needs_a_transfer(world):

@@ -98,6 +98,12 @@ def test_transfer_needs_both_parties_and_moves_custody(held, users, actor, agenc
     with actor(police):
         custody.complete_transfer(police, transfer)
     assert Holding.objects.get(object=lamp).custodian == agencies["ma_museum"]
+    # Each step in the log under its name in the scheme app.model.verb (core.audit_names).
+    from turath.core.models import AuditEntry
+
+    steps = AuditEntry.objects.filter(object_type="custody.custodytransfer", object_id=str(transfer.pk))
+    assert list(steps.order_by("seq").values_list("action", flat=True)) == [
+        "custody.transfer.request", "custody.transfer.acknowledge", "custody.transfer.complete"]
 
 
 def test_exit_ends_custody_once(held, actor):
