@@ -1,12 +1,10 @@
 """/api/v1/ reports, alerts, seizures and restitution cases.
 
 Thin: every read starts from the model's `restrict(user)` (a case the user may not see is 404),
-every write calls the services, whose errors become problem+json: RecordInvalid → 400 with
-errors by field, EditConflict → 409, TransitionNotAllowed → 400, PermissionError → 403,
-a broken seizure batch → 400 with the report by row.
+every write calls the services, whose refusals (core.errors) become problem+json in one place,
+core.api.api_exception: RecordInvalid → 400 with errors by field, EditConflict → 409,
+TransitionNotAllowed → 400, NotPermitted → 403; a broken seizure batch → 400 with the report by row.
 """
-
-import contextlib
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, permissions, viewsets
@@ -14,27 +12,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from turath.core.api import Conflict
 from turath.core.api_schema import ARRAY, json_viewset
 from turath.core.parsing import id_or_404, parse_int, parse_number
 from turath.register.models import CulturalObject
 
 from . import services
 from .models import Alert, Report, RestitutionCase, Seizure, SeizureItem
-
-
-@contextlib.contextmanager
-def domain_errors():
-    try:
-        yield
-    except services.RecordInvalid as exc:
-        raise exceptions.ValidationError(exc.errors) from None
-    except services.EditConflict as exc:
-        raise Conflict(str(exc)) from None
-    except services.TransitionNotAllowed as exc:
-        raise exceptions.ValidationError({"state": [str(exc)]}) from None
-    except PermissionError as exc:
-        raise exceptions.PermissionDenied(str(exc)) from None
 
 
 def _version(request):
@@ -132,9 +115,8 @@ class CaseViewSet(viewsets.ViewSet):
     def journal(self, request, pk=None):
         case = self.get_case(pk)
         if request.method == "POST":
-            with domain_errors():
-                services.add_journal_entry(request.user, case, request.data.get("text", ""),
-                                           on_date=request.data.get("on_date"), kind=request.data.get("kind", "info"))
+            services.add_journal_entry(request.user, case, request.data.get("text", ""),
+                                       on_date=request.data.get("on_date"), kind=request.data.get("kind", "info"))
         return Response([{"on_date": e.on_date, "kind": e.kind, "text": e.text,
                           "author": getattr(e.author, "username", None)} for e in services.journal(case)],
                         status=201 if request.method == "POST" else 200)
@@ -142,9 +124,8 @@ class CaseViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         case = self.get_case(pk)
-        with domain_errors():
-            case = services.assign(request.user, case, request.data.get("assigned_to") or None,
-                                   request.data.get("due_date") or None, expected_version=_version(request))
+        case = services.assign(request.user, case, request.data.get("assigned_to") or None,
+                               request.data.get("due_date") or None, expected_version=_version(request))
         return Response(type(self).to_json(case, request.user))
 
     @extend_schema(responses={200: ARRAY})
@@ -162,28 +143,24 @@ class ReportViewSet(CaseViewSet):
 
     def create(self, request):
         data = dict(request.data)
-        with domain_errors():
-            report = services.create_report(request.user, data, objects=data.pop("objects", []) or [],
-                                            new_objects=data.pop("new_objects", []) or [])
+        report = services.create_report(request.user, data, objects=data.pop("objects", []) or [],
+                                        new_objects=data.pop("new_objects", []) or [])
         return Response(report_json(report, request.user), status=201)
 
     def partial_update(self, request, pk=None):
         report = self.get_case(pk)
         data = {k: v for k, v in request.data.items() if k != "version"}
-        with domain_errors():
-            report = services.update_report(request.user, report, data, expected_version=_version(request))
+        report = services.update_report(request.user, report, data, expected_version=_version(request))
         return Response(report_json(report, request.user))
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        with domain_errors():
-            report = services.submit_report(request.user, self.get_case(pk), expected_version=_version(request))
+        report = services.submit_report(request.user, self.get_case(pk), expected_version=_version(request))
         return Response(report_json(report, request.user))
 
     @action(detail=True, methods=["post"])
     def validate(self, request, pk=None):
-        with domain_errors():
-            report = services.validate_report(request.user, self.get_case(pk), expected_version=_version(request))
+        report = services.validate_report(request.user, self.get_case(pk), expected_version=_version(request))
         return Response(report_json(report, request.user))
 
 
@@ -194,15 +171,13 @@ class SeizureViewSet(CaseViewSet):
     to_json = staticmethod(seizure_json)
 
     def create(self, request):
-        with domain_errors():
-            seizure = services.create_seizure(request.user, dict(request.data))
+        seizure = services.create_seizure(request.user, dict(request.data))
         return Response(seizure_json(seizure, request.user), status=201)
 
     def partial_update(self, request, pk=None):
         seizure = self.get_case(pk)
         data = {k: v for k, v in request.data.items() if k != "version"}
-        with domain_errors():
-            seizure = services.update_seizure(request.user, seizure, data, expected_version=_version(request))
+        seizure = services.update_seizure(request.user, seizure, data, expected_version=_version(request))
         return Response(seizure_json(seizure, request.user))
 
     @action(detail=True, methods=["post"])
@@ -213,9 +188,8 @@ class SeizureViewSet(CaseViewSet):
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise exceptions.ValidationError({"rows": ["A list of items."]})
         try:
-            with domain_errors():
-                result = services.add_items(request.user, seizure, rows,
-                                            accept_valid=bool(request.data.get("accept_valid")))
+            result = services.add_items(request.user, seizure, rows,
+                                        accept_valid=bool(request.data.get("accept_valid")))
         except services.BatchInvalid as exc:
             error = exceptions.ValidationError({"rows": [f"row {e.row}, {e.field}: {e.message}"
                                                          for e in exc.result.errors]})
@@ -226,8 +200,7 @@ class SeizureViewSet(CaseViewSet):
 
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
-        with domain_errors():
-            seizure = services.publish_seizure(request.user, self.get_case(pk), expected_version=_version(request))
+        seizure = services.publish_seizure(request.user, self.get_case(pk), expected_version=_version(request))
         return Response(seizure_json(seizure, request.user))
 
     @action(detail=True, methods=["post"])
@@ -243,10 +216,9 @@ class SeizureViewSet(CaseViewSet):
         score = parse_number(request.data.get("score") or 0)
         if score is None:
             raise exceptions.ValidationError({"score": ["A finite number."]})
-        with domain_errors():
-            match = services.link_candidate(request.user, item, candidate, score=score,
-                                            source=request.data.get("source") or "manual",
-                                            note=str(request.data.get("note") or ""))
+        match = services.link_candidate(request.user, item, candidate, score=score,
+                                        source=request.data.get("source") or "manual",
+                                        note=str(request.data.get("note") or ""))
         return Response({"id": match.pk, "candidate": candidate.record_number, "score": match.score,
                          "decision": match.decision}, status=201)
 
@@ -259,30 +231,26 @@ class RestitutionViewSet(CaseViewSet):
 
     def create(self, request):
         data = dict(request.data)
-        with domain_errors():
-            case = services.open_restitution(request.user, data, objects=data.pop("objects", []) or [])
+        case = services.open_restitution(request.user, data, objects=data.pop("objects", []) or [])
         return Response(restitution_json(case, request.user), status=201)
 
     def partial_update(self, request, pk=None):
         case = self.get_case(pk)
         data = {k: v for k, v in request.data.items() if k != "version"}
-        with domain_errors():
-            case = services.update_restitution(request.user, case, data, expected_version=_version(request))
+        case = services.update_restitution(request.user, case, data, expected_version=_version(request))
         return Response(restitution_json(case, request.user))
 
     @action(detail=True, methods=["post"])
     def steps(self, request, pk=None):
         case = self.get_case(pk)
-        with domain_errors():
-            services.add_step(request.user, case, kind=request.data.get("kind", "step"),
-                              on_date=request.data.get("on_date"), text=request.data.get("text", ""))
+        services.add_step(request.user, case, kind=request.data.get("kind", "step"),
+                          on_date=request.data.get("on_date"), text=request.data.get("text", ""))
         return Response(restitution_json(case, request.user), status=201)
 
     @action(detail=True, methods=["post"])
     def handover(self, request, pk=None):
         case = self.get_case(pk)
-        with domain_errors():
-            services.record_handover(request.user, case, dict(request.data), expected_version=_version(request))
+        services.record_handover(request.user, case, dict(request.data), expected_version=_version(request))
         case.refresh_from_db()
         return Response(restitution_json(case, request.user), status=201)
 

@@ -12,13 +12,6 @@ DATE = forms.DateInput(attrs={"type": "date"})
 WIDE_SHARING = [(k, v) for k, v in Sharing.choices if k != Sharing.AGENCY]
 
 
-class ServiceErrorsMixin(TextLimits):
-    def add_service_errors(self, errors: dict):
-        for key, messages in errors.items():
-            for message in messages:
-                self.add_error(key if key in self.fields else None, message)
-
-
 class MultipleImageInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -36,7 +29,7 @@ class MultipleImageField(forms.FileField):
         return [super().clean(data, initial)] if data else []
 
 
-class ReportForm(ServiceErrorsMixin, forms.Form):
+class ReportForm(TextLimits, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=ReportKind.choices)
     occurred_on = forms.CharField(label=_("date of the theft, loss or looting"), widget=DATE)
@@ -75,7 +68,7 @@ class ReportForm(ServiceErrorsMixin, forms.Form):
                  "title": d.get("new_object_title"), "language": lang}]
 
 
-class SeizureForm(ServiceErrorsMixin, forms.Form):
+class SeizureForm(TextLimits, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     seized_on = forms.CharField(label=_("date of seizure"), widget=DATE)
     border_post = forms.CharField(label=_("border post"), required=False, max_length=200)
@@ -90,7 +83,7 @@ class SeizureForm(ServiceErrorsMixin, forms.Form):
     publish_sharing = forms.ChoiceField(label=_("share with, once published"), choices=WIDE_SHARING)
 
 
-class RestitutionForm(ServiceErrorsMixin, forms.Form):
+class RestitutionForm(TextLimits, forms.Form):
     requesting_country = forms.CharField(label=_("requesting state (ISO code)"), max_length=2)
     holding_agency = forms.CharField(label=_("holding agency (code)"), max_length=40)
     legal_basis = forms.ChoiceField(label=_("legal basis"), choices=LegalBasis.choices)
@@ -103,13 +96,13 @@ class RestitutionForm(ServiceErrorsMixin, forms.Form):
         return [p.strip() for p in raw.replace("\n", ",").split(",") if p.strip()]
 
 
-class StepForm(ServiceErrorsMixin, forms.Form):
+class StepForm(TextLimits, forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=RestitutionStep.Kind.choices)
     on_date = forms.CharField(label=_("date"), widget=DATE)
     text = forms.CharField(label=_("what happened"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class HandoverForm(ServiceErrorsMixin, forms.Form):
+class HandoverForm(TextLimits, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     on_date = forms.CharField(label=_("date of handover"), widget=DATE)
     receiving_institution = forms.CharField(label=_("receiving institution"), max_length=300)
@@ -119,19 +112,19 @@ class HandoverForm(ServiceErrorsMixin, forms.Form):
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class JournalForm(ServiceErrorsMixin, forms.Form):
+class JournalForm(TextLimits, forms.Form):
     on_date = forms.CharField(label=_("date"), widget=DATE, required=False)
     kind = forms.ChoiceField(label=_("kind"), choices=JournalEntry.Kind.choices)
     text = forms.CharField(label=_("note"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AttachmentForm(ServiceErrorsMixin, forms.Form):
+class AttachmentForm(TextLimits, forms.Form):
     kind = forms.ChoiceField(label=_("kind"), choices=Attachment.Kind.choices)
     file = forms.FileField(label=_("file"))
     caption = forms.CharField(label=_("caption"), required=False, max_length=300)
 
 
-class AssignForm(ServiceErrorsMixin, forms.Form):
+class AssignForm(TextLimits, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     assigned_to = forms.ChoiceField(label=_("assigned officer"), required=False)
     due_date = forms.CharField(label=_("due date"), widget=DATE, required=False)

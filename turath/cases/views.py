@@ -8,7 +8,6 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -16,11 +15,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from turath.core.errors import DomainError, EditConflict, RecordInvalid
+from turath.core.forms import add_domain_error, message_domain_error
 from turath.core.models import Agency, User
 from turath.core.permissions import WORK, can_add, permits
 from turath.core.tokens import TokenRefused, feed_reader
 from turath.core.userfiles import user_file_response
-from turath.register.images import ImageRejected, check_image
 from turath.register.models import CulturalObject
 from turath.register.services import propose_record_number
 
@@ -37,8 +37,6 @@ from .forms import (
     StepForm,
 )
 from .models import Alert, Attachment, Report, RestitutionCase, Seizure
-
-DOMAIN_ERRORS = (services.TransitionNotAllowed, services.EditConflict, PermissionError)
 
 
 def _lang() -> str:
@@ -93,28 +91,16 @@ def report_create(request):
                       initial={"new_object_number": propose_record_number(request.user.agency)})
     if request.method == "POST" and form.is_valid():
         data = {k: v for k, v in form.cleaned_data.items() if k not in ("objects", "version", "photos")}
-        photos = []
-        for upload in form.cleaned_data.get("photos") or []:
-            content = upload.read()
-            try:
-                check_image(content, upload.name)
-                photos.append((upload.name, content))
-            except ImageRejected as exc:
-                form.add_error("photos", str(exc))
-        if not form.errors:
-            try:
-                with transaction.atomic():  # the report and its photographs, or nothing
-                    report = services.create_report(request.user, data, objects=form.object_refs(),
-                                                    new_objects=form.new_objects(_lang()))
-                    services.add_report_photos(request.user, report, photos,
-                                               new_object=form.cleaned_data.get("new_object_number"))
-            except services.RecordInvalid as exc:
-                form.add_service_errors(exc.errors)
-            except (PermissionError, ImageRejected) as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("Report %(n)s was saved as a draft.") % {"n": report.number})
-                return redirect("cases:report-detail", pk=report.pk)
+        try:
+            report = services.create_report(
+                request.user, data, objects=form.object_refs(), new_objects=form.new_objects(_lang()),
+                photos=[(upload.name, upload.read()) for upload in form.cleaned_data.get("photos") or []],
+                photos_of=form.cleaned_data.get("new_object_number"))
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, _("Report %(n)s was saved as a draft.") % {"n": report.number})
+            return redirect("cases:report-detail", pk=report.pk)
     return render(request, "cases/form.html", {"nav": "cases", "form": form, "draw_map": True,
                                                "title": _("New theft, loss or looting report")})
 
@@ -135,17 +121,15 @@ def report_edit(request, pk):
                 if k not in ("objects", "version", "new_object_type", "new_object_title", "new_object_number")}
         try:
             services.update_report(request.user, report, data, expected_version=form.cleaned_data.get("version"))
-        except services.EditConflict as exc:
+        except EditConflict as exc:
             report.refresh_from_db()
             conflict = str(exc)
             post = request.POST.copy()
             post["version"] = report.version  # saving again deliberately replaces the other edit
             form = ReportForm(post)
             form.is_valid()
-        except services.RecordInvalid as exc:
-            form.add_service_errors(exc.errors)
-        except DOMAIN_ERRORS as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Your changes were saved."))
             return redirect("cases:report-detail", pk=report.pk)
@@ -178,10 +162,8 @@ def report_action(request, pk, action):
             messages.success(request, _("The report was validated and published; the network was alerted."))
         else:
             raise Http404
-    except services.RecordInvalid as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-    except DOMAIN_ERRORS as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     return redirect("cases:report-detail", pk=report.pk)
 
 
@@ -241,8 +223,8 @@ def seizure_create(request):
         try:
             seizure = services.create_seizure(request.user, {k: v for k, v in form.cleaned_data.items()
                                                              if k != "version"})
-        except services.RecordInvalid as exc:
-            form.add_service_errors(exc.errors)
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Seizure %(n)s was recorded. Now enter the seized items.") % {"n": seizure.number})
             return redirect("cases:seizure-detail", pk=seizure.pk)
@@ -267,9 +249,9 @@ def seizure_detail(request, pk):
                 result = exc.result
                 messages.error(request, _("Nothing was saved: %(n)d row(s) need correcting (see below).")
                                % {"n": len({e.row for e in result.errors})})
-            except PermissionError as exc:
+            except DomainError as exc:
                 result = None
-                messages.error(request, str(exc))
+                message_domain_error(request, exc)
             else:
                 messages.success(request, _("%(n)d item(s) were recorded.") % {"n": len(result.created)})
                 if not result.errors:
@@ -290,10 +272,8 @@ def seizure_publish(request, pk):
     try:
         services.publish_seizure(request.user, seizure, expected_version=request.POST.get("version") or None)
         messages.success(request, _("The seizure was published; the network was alerted."))
-    except services.RecordInvalid as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-    except DOMAIN_ERRORS as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     return redirect("cases:seizure-detail", pk=pk)
 
 
@@ -309,10 +289,8 @@ def restitution_create(request):
         data = dict(form.cleaned_data)
         try:
             case = services.open_restitution(request.user, data, objects=form.object_refs())
-        except services.RecordInvalid as exc:
-            form.add_service_errors(exc.errors)
-        except PermissionError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Restitution case %(n)s was opened.") % {"n": case.number})
             return redirect("cases:restitution-detail", pk=case.pk)
@@ -336,10 +314,10 @@ def restitution_detail(request, pk):
                                          expected_version=handover_form.cleaned_data.get("version"))
                 messages.success(request, _("The handover was recorded."))
                 return redirect("cases:restitution-detail", pk=pk)
-        except services.RecordInvalid as exc:
-            (step_form if request.POST.get("form") == "step" else handover_form).add_service_errors(exc.errors)
-        except DOMAIN_ERRORS as exc:
-            messages.error(request, str(exc))
+        except RecordInvalid as exc:  # next to the fields of the form sent
+            add_domain_error(step_form if request.POST.get("form") == "step" else handover_form, exc)
+        except DomainError as exc:
+            message_domain_error(request, exc)
     is_holder = case.holding_agency_id == request.user.agency_id
     return render(request, "cases/restitution_detail.html", {
         "nav": "cases", "restitution": case, "step_form": step_form,
@@ -370,10 +348,8 @@ def journal_add(request, kind, pk):
                                        on_date=form.cleaned_data.get("on_date") or None,
                                        kind=form.cleaned_data["kind"])
             messages.success(request, _("The note was added."))
-        except services.RecordInvalid as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-        except PermissionError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            message_domain_error(request, exc)
     elif form.data.get("text"):  # a note too long: say so (the limit), not "write it"
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     else:
@@ -392,10 +368,8 @@ def attachment_add(request, kind, pk):
             services.add_attachment(request.user, case, upload.read(), upload.name, kind=form.cleaned_data["kind"],
                                     caption=form.cleaned_data.get("caption") or "")
             messages.success(request, _("The file was attached."))
-        except services.RecordInvalid as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-        except PermissionError as exc:
-            messages.error(request, str(exc))
+        except DomainError as exc:
+            message_domain_error(request, exc)
     else:
         messages.error(request, _("Choose a file."))
     return _back(kind, pk)
@@ -426,10 +400,8 @@ def assign_case(request, kind, pk):
         services.assign(request.user, case, officer, request.POST.get("due_date") or None,
                         expected_version=request.POST.get("version") or None)
         messages.success(request, _("The assignment was saved."))
-    except services.RecordInvalid as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-    except DOMAIN_ERRORS as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     return _back(kind, pk)
 
 

@@ -1,8 +1,8 @@
 """/api/v1/ custody: facilities and locations, and the custody chain of an object.
 
 Facilities, locations and chains exist only for the agencies that may see them (404 otherwise);
-writes call the custody services (RecordInvalid → 400 by field, TransitionNotAllowed → 400,
-PermissionError → 403).
+writes call the custody services, whose refusals (core.errors) the API's exception handler maps
+(core.api.api_exception: RecordInvalid → 400 by field, TransitionNotAllowed → 400, NotPermitted → 403).
 """
 
 from rest_framework import exceptions, permissions, viewsets
@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import SimpleRouter
 
-from turath.cases.api import domain_errors
 from turath.core.api_schema import json_viewset
+from turath.core.errors import RecordInvalid
 from turath.core.models import Agency
 from turath.core.parsing import id_or_404
 from turath.register.models import CulturalObject
@@ -43,15 +43,13 @@ class FacilityViewSet(viewsets.ViewSet):
         return Response(facility_json(self._get(pk)))
 
     def create(self, request):
-        with domain_errors():
-            f = services.create_facility(request.user, dict(request.data))
+        f = services.create_facility(request.user, dict(request.data))
         return Response(facility_json(f), status=201)
 
     @action(detail=True, methods=["post"])
     def locations(self, request, pk=None):
         f = self._get(pk)
-        with domain_errors():
-            loc = services.add_location(request.user, f, request.data.get("code", ""), request.data.get("name", ""))
+        loc = services.add_location(request.user, f, request.data.get("code", ""), request.data.get("name", ""))
         return Response({"id": loc.pk, "code": loc.code, "facility": f.code}, status=201)
 
 
@@ -93,8 +91,7 @@ class CustodyViewSet(viewsets.ViewSet):
 
     def _write(self, request, pk, call):
         obj = self._obj(pk)
-        with domain_errors():
-            call(obj, dict(request.data))
+        call(obj, dict(request.data))
         return Response(chain_json(request.user, obj), status=201)
 
     @action(detail=True, methods=["post"])
@@ -118,7 +115,7 @@ class CustodyViewSet(viewsets.ViewSet):
         def call(obj, d):
             agency = Agency.objects.filter(code=str(d.get("to_agency") or "")).first()
             if agency is None:
-                raise services.RecordInvalid({"to_agency": ["Unknown agency."]})
+                raise RecordInvalid({"to_agency": ["Unknown agency."]})
             return services.request_transfer(request.user, obj, agency, d)
         return self._write(request, pk, call)
 

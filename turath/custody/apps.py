@@ -7,4 +7,7 @@ class CustodyConfig(AppConfig):
     verbose_name = "Custody of confiscated objects"
 
     def ready(self):
-        from . import links  # noqa: F401 — registers what the object page lists from this app
+        from . import (
+            casework,  # noqa: F401 — handover exits, timeline events and dashboard figures for cases
+            links,  # noqa: F401 — registers what the object page lists from this app
+        )

@@ -17,14 +17,16 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from turath.cases.models import ReportState, Seizure
+from turath.cases.services import not_before
 from turath.core import audit
+from turath.core.errors import ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import Agency, Role
 from turath.core.parsing import LONG_TEXT, parse_id, text_problem
 from turath.core.permissions import agency_of, agency_reader
 from turath.register import services as register
-from turath.register.images import ImageRejected, check_image
+from turath.register.images import check_image
 from turath.register.models import STATUS_TRANSITIONS, CulturalObject, ObjectStatus
-from turath.register.services import RecordInvalid, TransitionNotAllowed
 
 from .models import (
     ConditionCheck,
@@ -50,7 +52,7 @@ EXIT_STATUS = {ExitKind.RESTITUTION: ObjectStatus.RESTITUTED, ExitKind.RETURN_TO
 def _agency(user, role=Role.CONTRIBUTOR) -> Agency:
     agency = agency_of(user)
     if agency is None or not user.has_role(role):
-        raise PermissionError(_("Your role may not do this."))
+        raise NotPermitted(_("Your role may not do this."))
     return agency
 
 
@@ -87,8 +89,6 @@ def _not_before(value, floor, field_name, errors, what):
                 _("The date is before %(what)s (%(date)s).")
                 % {"what": what, "date": timezone.localtime(floor).strftime("%Y-%m-%d %H:%M")})
         return
-    from turath.cases.services import not_before
-
     not_before(value, floor, field_name, errors, what)
 
 
@@ -109,8 +109,6 @@ def _text(data, key, limit=LONG_TEXT, required=False, errors=None):
 
 def story_floor(obj: CulturalObject):
     """The earliest a custody event may be: after the theft and after the seizure."""
-    from turath.cases.models import ReportState
-
     dates = list(obj.reports.filter(state=ReportState.PUBLISHED).values_list("occurred_on", flat=True))
     item = getattr(obj, "seizure_item", None) if hasattr(obj, "seizure_item") else None
     if item is not None:
@@ -160,7 +158,7 @@ def _holding_for(user, obj: CulturalObject) -> Holding:
     """The object's holding, if it is in the user's agency's custody now."""
     holding = Holding.objects.filter(object=obj).select_related("entry", "location__facility").first()
     if holding is None or holding.custodian_id != user.agency_id:
-        raise PermissionError(_("This object is not in your agency's custody."))
+        raise NotPermitted(_("This object is not in your agency's custody."))
     if not holding.in_custody:
         raise TransitionNotAllowed(_("This object has left custody (exit recorded); record a new entry first."))
     return holding
@@ -203,7 +201,7 @@ def create_facility(user, data: dict) -> StorageFacility:
     with transaction.atomic():
         facility = StorageFacility.objects.create(agency=agency, code=code, name=name,
                                                   address=_text(data, "address", 300))
-        audit.record("facility_create", facility, after={"code": code, "name": name})
+        audit.record("custody.facility.create", facility, after={"code": code, "name": name})
     return facility
 
 
@@ -211,7 +209,7 @@ def add_location(user, facility: StorageFacility, code: str, name: str = "") -> 
     """A location by its path (building/room/shelf); missing parents are created on the way."""
     agency = _agency(user, Role.EDITOR)
     if facility.agency_id != agency.pk:
-        raise PermissionError(_("Locations are added to your own agency's facilities."))
+        raise NotPermitted(_("Locations are added to your own agency's facilities."))
     parts = [p.strip() for p in str(code or "").strip().strip("/").split("/") if p.strip()]
     if not parts or any(len(p) > 40 for p in parts):
         raise RecordInvalid({"code": [_("Give a path such as B1/R2/S3 (at most 40 characters per level).")]})
@@ -223,7 +221,7 @@ def add_location(user, facility: StorageFacility, code: str, name: str = "") -> 
                 facility=facility, code=path,
                 defaults={"parent": parent, "name": name[:200] if depth == len(parts) else ""})
             if created:
-                audit.record("location_create", loc, after={"facility": facility.code, "code": path})
+                audit.record("custody.location.create", loc, after={"facility": facility.code, "code": path})
             parent = loc
     return parent
 
@@ -259,11 +257,9 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
             _("This object is already in custody (entry %(n)s).") % {"n": holding.entry.entry_number} if mine
             else _("This object is already in another agency's custody."))
     if corrects is not None and corrects.agency_id != agency.pk:
-        raise PermissionError(_("An entry is corrected by the agency that recorded it."))
+        raise NotPermitted(_("An entry is corrected by the agency that recorded it."))
     seizure = data.get("seizure")
     if seizure is not None and not hasattr(seizure, "pk"):
-        from turath.cases.models import Seizure
-
         seizure = Seizure.objects.restrict(user).filter(pk=int(seizure) if str(seizure).isdigit() else 0).first()
     if seizure is None and hasattr(obj, "seizure_item"):
         seizure = obj.seizure_item.seizure
@@ -275,8 +271,8 @@ def enter_object(user, obj: CulturalObject, data: dict, *, corrects: ObjectEntry
             else _next_entry_number(agency, at),
             reason=reason, location=location, depositor=_text(data, "depositor", 300), seizure=seizure)
         _rebuild_holding(obj)
-        audit.record("custody_entry", entry, after={"object": obj.record_number, "location": str(location),
-                                                    "at": at, "corrects": getattr(corrects, "pk", None)})
+        audit.record("custody.entry.record", entry, after={"object": obj.record_number, "location": str(location),
+                                                           "at": at, "corrects": getattr(corrects, "pk", None)})
         # The register's history is read by everyone who sees the record: it does not name the entry,
         # which only the custodian sees.
         _try_status(user, obj, ObjectStatus.IN_CUSTODY, _("Object entry into custody"))
@@ -308,8 +304,8 @@ def move_object(user, obj: CulturalObject, data: dict, *, corrects: Movement | N
             moved_by=_text(data, "moved_by", 200), reason=_text(data, "reason", 300),
             authorised_by=_text(data, "authorised_by", 200))
         _rebuild_holding(obj)
-        audit.record("custody_move", move, after={"object": obj.record_number, "from": str(holding.location),
-                                                  "to": str(target), "at": at})
+        audit.record("custody.move.record", move, after={"object": obj.record_number, "from": str(holding.location),
+                                                         "to": str(target), "at": at})
     return move
 
 
@@ -331,9 +327,14 @@ def request_transfer(user, obj: CulturalObject, to_agency: Agency, data: dict) -
     with transaction.atomic():
         transfer = CustodyTransfer.objects.create(object=obj, agency=holding.custodian, at=at, to_agency=to_agency,
                                                   reason=reason, note=_text(data, "note"), recorded_by=user)
-        audit.record("custody_transfer_request", transfer, after={"object": obj.record_number,
+        audit.record("custody.transfer.request", transfer, after={"object": obj.record_number,
                                                                   "to": to_agency.code})
     return transfer
+
+
+TRANSFER_ACTIONS = {TransferAck.Kind.ACKNOWLEDGED: "custody.transfer.acknowledge",
+                    TransferAck.Kind.DECLINED: "custody.transfer.decline",
+                    TransferAck.Kind.COMPLETED: "custody.transfer.complete"}
 
 
 def _ack(user, transfer, kind, note=""):
@@ -345,8 +346,8 @@ def _ack(user, transfer, kind, note=""):
             raise TransitionNotAllowed(_("This step of the transfer is already recorded.")) from None
         if kind == TransferAck.Kind.COMPLETED:
             _rebuild_holding(transfer.object)
-        audit.record(f"custody_transfer_{kind}", transfer, after={"object": transfer.object.record_number,
-                                                                 "agency": user.agency.code})
+        audit.record(TRANSFER_ACTIONS[kind], transfer, after={"object": transfer.object.record_number,
+                                                             "agency": user.agency.code})
     return ack
 
 
@@ -354,7 +355,7 @@ def acknowledge_transfer(user, transfer: CustodyTransfer, *, accept: bool = True
     """The receiving agency accepts (or declines) the transfer."""
     agency = _agency(user, Role.EDITOR)
     if transfer.to_agency_id != agency.pk:
-        raise PermissionError(_("Only the receiving agency acknowledges a transfer."))
+        raise NotPermitted(_("Only the receiving agency acknowledges a transfer."))
     if transfer.state != "requested":
         raise TransitionNotAllowed(_("This transfer is no longer awaiting acknowledgement."))
     return _ack(user, transfer, TransferAck.Kind.ACKNOWLEDGED if accept else TransferAck.Kind.DECLINED, note)
@@ -364,7 +365,7 @@ def complete_transfer(user, transfer: CustodyTransfer, note: str = "") -> Transf
     """The sender confirms the handover; only now does custody pass to the receiver."""
     agency = _agency(user, Role.EDITOR)
     if transfer.agency_id != agency.pk:
-        raise PermissionError(_("Only the sending agency confirms the handover."))
+        raise NotPermitted(_("Only the sending agency confirms the handover."))
     if transfer.state != TransferAck.Kind.ACKNOWLEDGED:
         raise TransitionNotAllowed(_("The receiving agency has not acknowledged this transfer."))
     _holding_for(user, transfer.object)
@@ -408,8 +409,8 @@ def check_condition(user, obj: CulturalObject, data: dict, *, photos=(),
             p = ConditionPhoto(condition_check=check, sha256=photo.sha256, mime=photo.mime)
             p.file.save(f"{photo.sha256}.jpg", ContentFile(photo.data), save=False)
             p.save()
-        audit.record("custody_condition", check, after={"object": obj.record_number, "grade": grade, "at": at,
-                                                        "photos": [p.sha256 for p in checked_photos]})
+        audit.record("custody.condition.record", check, after={"object": obj.record_number, "grade": grade, "at": at,
+                                                               "photos": [p.sha256 for p in checked_photos]})
     return check
 
 
@@ -441,8 +442,8 @@ def exit_object(user, obj: CulturalObject, data: dict, *, restitution=None,
                                         restitution=restitution, note=_text(data, "note"), corrects=corrects,
                                         recorded_by=user)
         _rebuild_holding(obj)
-        audit.record("custody_exit", row, after={"object": obj.record_number, "kind": kind, "recipient": recipient,
-                                                 "at": at})
+        audit.record("custody.exit.record", row, after={"object": obj.record_number, "kind": kind,
+                                                        "recipient": recipient, "at": at})
         if kind in EXIT_STATUS:
             _try_status(user, obj, EXIT_STATUS[kind], _("Object exit: %(k)s") % {"k": ExitKind(kind).label})
     return row
@@ -457,7 +458,7 @@ CORRECTABLE = {ObjectEntry: enter_object, Movement: move_object, ConditionCheck:
 def correct(user, row, data: dict):
     """A correction is a new entry that references the one it corrects; the original stays."""
     if row.agency_id != getattr(user, "agency_id", None):
-        raise PermissionError(_("An entry is corrected by the agency that recorded it."))
+        raise NotPermitted(_("An entry is corrected by the agency that recorded it."))
     if row.corrections.exists():
         raise TransitionNotAllowed(_("This entry was already corrected; correct the correction."))
     fields = {f.name: getattr(row, f.name) for f in row._meta.concrete_fields
@@ -489,7 +490,7 @@ def _correct_movement(user, row, fields):
         moved_by=str(fields.get("moved_by") or "")[:200], reason=str(fields.get("reason") or "")[:300],
         authorised_by=str(fields.get("authorised_by") or "")[:200])
     _rebuild_holding(row.object)
-    audit.record("custody_move_correction", move, after={"corrects": row.pk, "to": str(target)})
+    audit.record("custody.move.correct", move, after={"corrects": row.pk, "to": str(target)})
     return move
 
 

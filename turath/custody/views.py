@@ -12,16 +12,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from turath.core.forms import TextLimits
+from turath.core.errors import DomainError
+from turath.core.forms import TextLimits, add_domain_error, message_domain_error
 from turath.core.models import Agency
 from turath.register.models import CulturalObject
-from turath.register.services import EditConflict, RecordInvalid, TransitionNotAllowed
 
 from . import services
 from .models import ConditionGrade, ExitKind, Holding, ObjectEntry, StorageFacility
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"})
-DOMAIN_ERRORS = (TransitionNotAllowed, EditConflict, PermissionError)
 
 
 class FacilityForm(TextLimits, forms.Form):
@@ -91,12 +90,6 @@ class TransferForm(TextLimits, forms.Form):
         self.fields["to_agency"].choices = [(a.code, str(a)) for a in Agency.objects.exclude(pk=user.agency_id)]
 
 
-def _errors_to_form(form, errors):
-    for key, msgs in errors.items():
-        for m in msgs:
-            form.add_error(key if key in form.fields else None, m)
-
-
 @login_required
 def index(request):
     user = request.user
@@ -104,10 +97,8 @@ def index(request):
     if request.method == "POST" and form.is_valid():
         try:
             facility = services.create_facility(user, form.cleaned_data)
-        except RecordInvalid as exc:
-            _errors_to_form(form, exc.errors)
-        except PermissionError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             return redirect("custody:facility", pk=facility.pk)
     return render(request, "custody/index.html", {
@@ -126,10 +117,8 @@ def facility(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.add_location(request.user, fac, form.cleaned_data["code"], form.cleaned_data["name"])
-        except RecordInvalid as exc:
-            _errors_to_form(form, exc.errors)
-        except PermissionError as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             return redirect("custody:facility", pk=pk)
     return render(request, "custody/facility.html", {
@@ -154,10 +143,8 @@ def entry_create(request):
         else:
             try:
                 entry = services.enter_object(request.user, obj, form.cleaned_data)
-            except RecordInvalid as exc:
-                _errors_to_form(form, exc.errors)
-            except DOMAIN_ERRORS as exc:
-                form.add_error(None, str(exc))
+            except DomainError as exc:
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("Entry %(n)s was recorded.") % {"n": entry.entry_number})
                 return redirect("custody:object", record_number=obj.record_number)
@@ -207,10 +194,8 @@ def object_custody(request, record_number):
                 services.exit_object(request.user, obj, data)
             else:
                 services.request_transfer(request.user, obj, Agency.objects.get(code=data["to_agency"]), data)
-        except RecordInvalid as exc:
-            _errors_to_form(form, exc.errors)
-        except DOMAIN_ERRORS as exc:
-            form.add_error(None, str(exc))
+        except DomainError as exc:
+            add_domain_error(form, exc)
         else:
             messages.success(request, _("Recorded."))
             return redirect("custody:object", record_number=record_number)
@@ -234,8 +219,8 @@ def transfer_step(request, pk, step):
         else:
             raise Http404
         messages.success(request, _("Recorded."))
-    except DOMAIN_ERRORS as exc:
-        messages.error(request, str(exc))
+    except DomainError as exc:
+        message_domain_error(request, exc)
     return redirect("custody:index")
 
 

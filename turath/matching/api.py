@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from turath.core.api import ObjectJSONParser
+from turath.core.errors import NotPermitted
 from turath.core.multilingual import show
 from turath.core.parsing import parse_int
 
@@ -91,7 +92,7 @@ class CheckView(APIView):
                                             reported_only=data.validated_data.get("reported_only", False))
         except services.CheckRefused as exc:
             raise ValidationError({"photos": [str(exc)]}) from None
-        except PermissionError:
+        except NotPermitted:
             raise NotFound() from None
         return Response({
             "check": str(outcome.check.uid),
@@ -122,7 +123,7 @@ class DecisionView(APIView):
                                      body.validated_data.get("record_number", ""), body.validated_data.get("note", ""))
         except services.CheckRefused as exc:
             raise ValidationError({"record_number": [str(exc)]}) from None
-        except PermissionError:
+        except NotPermitted:
             raise NotFound() from None
         return Response({"check": str(check.uid), "decision": check.decision})
 

@@ -176,7 +176,7 @@ def import_categories_csv(text: str) -> int:
                 "regions": [c.upper() for c in _list(row["regions"])], "indicators": indicators, **years})
             cat.object_types.set(resolved["object_types"])
             cat.materials.set(resolved["materials"])
-        audit.record("risk_categories.import", object_type="matching.riskcategory",
+        audit.record("matching.riskcategory.import", object_type="matching.riskcategory",
                      object_repr=f"{len(rows)} categories", after={"codes": [r[0]["code"] for r in rows]})
     return len(rows)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
+from turath.core.errors import NotPermitted
 from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import agency_of
 from turath.register.images import ImageRejected, check_image, engine_ready
@@ -21,7 +22,7 @@ from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
 from turath_engine import BadImageError, EngineError
 
-from . import index, screening
+from . import index, screening, signals
 from .index import get_engine
 from .models import Decision, MatchCheck
 
@@ -97,7 +98,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
     record number of the object being checked when it has one (e.g. a seized item);
     `reported_only` keeps the candidates reported stolen or looted."""
     if agency_of(user) is None:
-        raise PermissionError(_("Only signed-in agency staff can check objects."))
+        raise NotPermitted(_("Only signed-in agency staff can check objects."))
     subject_obj = None
     if subject:
         subject_obj = CulturalObject.objects.restrict(user, "view").filter(record_number=subject).first()
@@ -171,7 +172,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
                         for c in candidates],
             risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1),
             subject=subject_obj)
-        audit.record("match_check", check, object_repr=f"check {check.uid}",
+        audit.record("matching.check.run", check, object_repr=f"check {check.uid}",
                      after={"photos": check.photos, "words": check.words, "candidates": check.candidates,
                             "hidden_matches": hidden, "subject": subject_obj.record_number if subject_obj else ""})
     return CheckOutcome(check, candidates, hits, hidden, flags, index_state)
@@ -183,10 +184,10 @@ def request_contact(user, check: MatchCheck) -> None:
     asked: words, photo fingerprints, how many matches were hidden); the officer learns nothing more
     about those records."""
     if check.by_id != user.pk and check.agency_id != user.agency_id:
-        raise PermissionError(_("Only the agency that made the check can ask."))
+        raise NotPermitted(_("Only the agency that made the check can ask."))
     if not check.hidden_matches:
         raise CheckRefused(_("This check found no match hidden from your agency."))
-    audit.record("match_contact_request", check, object_repr=f"check {check.uid}",
+    audit.record("matching.check.request_contact", check, object_repr=f"check {check.uid}",
                  after={"hidden_matches": check.hidden_matches, "agency": user.agency.code if user.agency else "",
                         "photos": check.photos, "words": check.words})
 
@@ -195,7 +196,7 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
     """The officer's verdict on a candidate. "Same object" alerts the owning agency (via the audit
     trail and, where the cases app is installed, its alert inbox)."""
     if not MatchCheck.objects.permits(user, "change", check):
-        raise PermissionError(_("Only the officer who made the check, or an editor of the agency, decides."))
+        raise NotPermitted(_("Only the officer who made the check, or an editor of the agency, decides."))
     if decision not in Decision.values:
         raise CheckRefused(_("Unknown decision «%(d)s».") % {"d": decision})
     obj = None
@@ -209,7 +210,7 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
         check.decision, check.decided_object, check.decision_note = decision, obj, note[:2000]
         check.decided_at = timezone.now()
         check.save(update_fields=["decision", "decided_object", "decision_note", "decided_at"])
-        audit.record("match_decision", check, object_repr=f"check {check.uid}",
+        audit.record("matching.check.decide", check, object_repr=f"check {check.uid}",
                      after={"decision": decision, "record_number": record_number, "note": note,
                             "owning_agency": obj.owning_agency.code if obj else ""})
         if decision == Decision.SAME and obj is not None:
@@ -218,8 +219,6 @@ def record_decision(user, check: MatchCheck, decision: str, record_number: str =
 
 
 def _notify_owner(user, check, obj):
-    """Alert the owning agency that one of its records was recognised at an inspection and, when
-    the checked object is a seized item, link the seizure to the record."""
-    from turath.cases.services import match_confirmed  # cases builds on matching, not the reverse
-
-    match_confirmed(user, obj, check)
+    """Tell whoever listens (cases: alert the owning agency and, when the checked object is a seized
+    item, link the seizure to the record) that one of its records was recognised at an inspection."""
+    signals.match_confirmed.send(sender=MatchCheck, user=user, obj=obj, check=check)

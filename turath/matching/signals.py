@@ -1,11 +1,16 @@
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from turath.register.models import CulturalObject, ObjectImage
 
 from . import tasks
 from .index import image_key
+
+# An officer confirmed at a check that a candidate is the object in front of them: user, obj (the
+# record) and check. Sent inside the decision's transaction; cases receives it (alerts the owning
+# agency, links a seized item to the record), so matching imports nothing of the apps built on it.
+match_confirmed = Signal()
 
 
 def _enqueue_index(object_pk: int):

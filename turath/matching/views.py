@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from turath.core.countries import sort_key
+from turath.core.errors import NotPermitted
 from turath.vocabulary.models import Concept
 
 from . import index, services
@@ -40,7 +41,7 @@ def check(request):
                                             reported_only=form.cleaned_data["reported_only"])
         except services.CheckRefused as exc:
             form.add_error(None, str(exc))
-        except PermissionError:
+        except NotPermitted:
             raise Http404 from None
         else:
             _attach_previews(outcome, photos)
@@ -114,7 +115,7 @@ def decide(request, uid):
     try:
         services.record_decision(request.user, check_row, form.cleaned_data["decision"],
                                  form.cleaned_data["record_number"], form.cleaned_data["note"])
-    except (services.CheckRefused, PermissionError) as exc:
+    except (services.CheckRefused, NotPermitted) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Your decision is recorded."))
@@ -131,7 +132,7 @@ def contact(request, uid):
         raise Http404
     try:
         services.request_contact(request.user, check_row)
-    except (services.CheckRefused, PermissionError) as exc:
+    except (services.CheckRefused, NotPermitted) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("The secretariat has your request and will put you in touch with the "

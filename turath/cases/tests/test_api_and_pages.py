@@ -9,7 +9,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from turath.cases import services
-from turath.cases.models import Alert, Report
+from turath.cases.models import Alert, Report, Seizure
+from turath.core.errors import NotPermitted
 from turath.core.models import ApiToken
 from turath.custody import services as custody
 from turath.register import services as register
@@ -135,7 +136,7 @@ def test_pages_of_each_step(client, users, actor, eg_object, lang, django_captur
     assert "zzz-unknown" in page.content.decode()
     batch["row-7-object_type"] = "tile"
     assert client.post(seizure_url, batch).status_code == 302
-    seizure = services.Seizure.objects.get()
+    seizure = Seizure.objects.get()
     assert seizure.items.count() == 10
     assert client.get("/custody/").status_code == 200
     client.post("/custody/", {"code": "tng", "name": "Tanger"})
@@ -251,7 +252,7 @@ def test_four_eyes_a_second_person_validates_and_the_agency_admin_may_turn_it_of
     client.force_login(editor)
     page = client.get(f"/cases/reports/{report.pk}/").content.decode()
     assert 'id="four-eyes"' in page and f"/cases/reports/{report.pk}/validate/" not in page
-    with actor(editor), pytest.raises(PermissionError):
+    with actor(editor), pytest.raises(NotPermitted):
         services.validate_report(editor, report, expected_version=report.version)
     assert client.post(f"/cases/reports/{report.pk}/validate/", {"version": report.version}).status_code in (302, 403)
     report.refresh_from_db()
@@ -385,3 +386,64 @@ def test_report_form_proposes_a_number_takes_photos_and_names_bad_fields(client,
         "publish_sharing": "network", "new_object_type": "coin", "new_object_title": "Dinar",
         "new_object_number": f"EG-MOA-{year}-0002", "photos": [text]})
     assert 'href="#field-photos"' in refused.content.decode() and Report.objects.count() == 1
+
+
+def test_a_refusal_of_a_cases_service_is_a_403_problem_with_its_message(users, actor, eg_object):
+    """NotPermitted raised by a service becomes 403 problem+json through the API's one exception handler
+    (core.api.api_exception), carrying the service's own words."""
+    editor = users["eg_ministry_editor"]
+    with actor(editor):
+        report = services.create_report(editor, {
+            "kind": "theft", "occurred_on": (date.today() - timedelta(days=3)).isoformat(), "place": "Louxor"},
+            objects=["EG-MOA-77"])
+        report = services.submit_report(editor, report)
+    refused = api(editor).post(f"/api/v1/reports/{report.pk}/validate/", HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert refused["Content-Type"].startswith("application/problem+json")
+    assert refused.json()["detail"] == str(services.FOUR_EYES)
+    # Seen but not worked on: another agency's journal note is refused by name, not hidden behind a 500.
+    report.refresh_from_db()
+    with actor(users["eg_ministry_agency_admin"]):
+        services.validate_report(users["eg_ministry_agency_admin"], report)
+    note = api(users["ma_police_editor"]).post(f"/api/v1/reports/{report.pk}/journal/", {"text": "vu"}, format="json")
+    assert note.status_code == 403 and note.json()["detail"] == "Only the agencies working on this case add notes."
+
+
+def test_a_refused_form_shows_the_service_error_next_to_its_field(client, users):
+    client.cookies["django_language"] = "en"
+    client.force_login(users["ma_police_editor"])
+    page = client.post("/cases/seizures/new/", {"seized_on": "2999-01-01", "place": "Tanger Med",
+                                                "publish_sharing": "network"})
+    html = page.content.decode()
+    assert page.status_code == 200 and "Nothing was saved" in html
+    assert re.search(r'<a href="#field-seized_on">[^<]*</a>: The date is in the future\.', html), html[:3000]
+    assert not Seizure.objects.filter(place="Tanger Med").exists()
+
+
+def test_create_report_checks_its_photographs_before_writing_anything(users, actor):
+    """The photographs of a report are the service's to check (the page only passes them on): a file that is
+    no image is refused under "photos" with the other bad fields, and neither the report nor the new object
+    it describes is written."""
+    import io
+
+    from PIL import Image
+
+    from turath.core.errors import RecordInvalid
+    from turath.register.models import CulturalObject
+
+    editor = users["eg_ministry_editor"]
+    jpeg = io.BytesIO()
+    Image.new("RGB", (320, 240), (90, 120, 60)).save(jpeg, "JPEG")
+    new_object = [{"record_number": "EG-MOA-PH-1", "object_type": "coin", "title": "Dinar", "language": "fr"}]
+    with actor(editor), pytest.raises(RecordInvalid) as refused:
+        services.create_report(editor, {"kind": "theft", "occurred_on": "2999-01-01", "place": "Le Caire"},
+                               new_objects=new_object, photos=[("vue.jpg", jpeg.getvalue()), ("notes.txt", b"texte")],
+                               photos_of="EG-MOA-PH-1")
+    assert set(refused.value.errors) == {"occurred_on", "photos"} and len(refused.value.errors["photos"]) == 1
+    assert "notes.txt" in refused.value.errors["photos"][0]
+    assert not Report.objects.exists() and not CulturalObject.objects.filter(record_number="EG-MOA-PH-1").exists()
+    with actor(editor):
+        report = services.create_report(editor, {"kind": "theft", "occurred_on": date.today().isoformat(),
+                                                 "place": "Le Caire"}, new_objects=new_object,
+                                        photos=[("vue.jpg", jpeg.getvalue())], photos_of="EG-MOA-PH-1")
+    assert report.objects_concerned.get().images.count() == 1

@@ -13,9 +13,10 @@ from PIL import Image
 
 from turath.cases import services
 from turath.cases.models import Alert, Report, ReportState, RestitutionCase, Seizure, SeizureMatch
+from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import ApiToken
 from turath.custody import services as custody
-from turath.custody.models import Holding, Location, Movement, ObjectEntry, StorageFacility
+from turath.custody.models import Holding, Location, Movement, ObjectEntry, ObjectExit, StorageFacility
 from turath.register import exporter
 from turath.register import services as register
 from turath.register.models import CulturalObject, ObjectStatus
@@ -72,9 +73,9 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert not Report.objects.restrict(ma_officer).filter(pk=report.pk).exists()
     with act(users["eg_ministry_contributor"]):
         report = services.submit_report(users["eg_ministry_contributor"], report)
-        with pytest.raises(PermissionError):
+        with pytest.raises(NotPermitted):
             services.validate_report(users["eg_ministry_contributor"], report)
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.validate_report(users["ma_police_editor"], report)  # another agency's editor
     with act(eg_editor), django_capture_on_commit_callbacks(execute=True):
         report = services.validate_report(eg_editor, report, expected_version=report.version)
@@ -178,7 +179,7 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
         services.add_step(ma_editor, case, kind="decision", on_date=date.today(), text="Décision du parquet de Tanger")
     assert RestitutionCase.objects.restrict(users["eg_customs_viewer"]).filter(pk=case.pk).exists()
     assert not RestitutionCase.objects.restrict(users["ma_museum_editor"]).filter(pk=case.pk).exists()
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.record_handover(users["eg_ministry_editor"], case, {"on_date": date.today(),
                                                                      "receiving_institution": "Musée égyptien"})
     with act(ma_editor):
@@ -197,7 +198,7 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert {"restitution", "decision", "entry", "movement", "condition", "exit", "seizure"} <= {e.kind for e in events}
 
     # Second exit of an object already returned.
-    with pytest.raises(services.TransitionNotAllowed):
+    with pytest.raises(TransitionNotAllowed):
         custody.exit_object(ma_editor, lamp, {"at": timezone.now(), "kind": "court_release",
                                               "recipient": "X", "authorised_by": "Y"})
 
@@ -205,7 +206,18 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
     assert figures["open_cases"]["seizures"] == 1
     assert ("Monnaie", 108) in figures["seizures_by_type"]
     assert figures["alerts"]["total"] == 1
+    assert sum(n for _m, n in figures["seizures_by_month"]) == 1
+    assert figures["seizures_by_month"][-1][0] == timezone.localdate().strftime("%Y-%m")
     assert "<svg" in services.bar_chart_svg(figures["seizures_by_month"], title="Saisies")
+
+    # Every step of the chain is in the audit log under its name in the scheme app.model.verb.
+    from turath.core.audit_names import in_scheme
+    from turath.core.models import AuditEntry
+
+    written = set(AuditEntry.objects.filter(object_type__regex=r"^(cases|custody)\.").values_list("action", flat=True))
+    assert {"cases.report.validate", "cases.seizure.publish", "cases.restitution.hand_over", "custody.exit.record",
+            "cases.alert.send"} <= written
+    assert [a for a in written if not in_scheme(a)] == []
 
 
 def test_movement_into_another_agencys_facility_needs_a_transfer(world):
@@ -219,23 +231,23 @@ def test_movement_into_another_agencys_facility_needs_a_transfer(world):
     with act(eg):
         eg_loc = custody.add_location(eg, custody.create_facility(eg, {"code": "cairo", "name": "Cairo"}), "R1")
     move = {"at": timezone.now(), "to_location": eg_loc.pk, "moved_by": "A", "reason": "B", "authorised_by": "C"}
-    with act(ma), pytest.raises(services.RecordInvalid) as exc:
+    with act(ma), pytest.raises(RecordInvalid) as exc:
         custody.move_object(ma, obj, move)
     assert "transfer of custody" in exc.value.errors["to_location"][0]
-    with act(eg), pytest.raises(PermissionError):
+    with act(eg), pytest.raises(NotPermitted):
         custody.move_object(eg, obj, move)  # not EG's custody either
     assert not Movement.objects.filter(object=obj).exists()
 
     with act(ma):
         transfer = custody.request_transfer(ma, obj, agencies["eg_customs"], {"reason": "Restitution"})
-        with pytest.raises(services.TransitionNotAllowed):
+        with pytest.raises(TransitionNotAllowed):
             custody.complete_transfer(ma, transfer)  # receiver has not acknowledged
     with act(eg):
         custody.acknowledge_transfer(eg, transfer)
     with act(ma):
         custody.complete_transfer(ma, transfer)
     with act(eg):
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             custody.move_object(eg, obj, move)  # dated before the handover completed
         assert "before the last recorded custody event" in exc.value.errors["at"][0]
         custody.move_object(eg, obj, {**move, "at": timezone.now()})
@@ -248,7 +260,7 @@ def test_movement_into_another_agencys_facility_needs_a_transfer(world):
 def test_dates_in_the_future_or_before_the_theft_are_refused(world):
     users, act = world["users"], world["actor"]
     u = users["eg_ministry_contributor"]
-    with act(u), pytest.raises(services.RecordInvalid) as exc:
+    with act(u), pytest.raises(RecordInvalid) as exc:
         services.create_report(u, {"kind": "looting", "place": "Saqqara",
                                    "occurred_on": (date.today() + timedelta(days=3)).isoformat(),
                                    "discovered_on": (date.today() - timedelta(days=3)).isoformat()})
@@ -262,15 +274,15 @@ def test_dates_in_the_future_or_before_the_theft_are_refused(world):
                                                "place": "Oujda"})
         obj = services.add_items(ma, seizure, [{"object_type": "tile", "material": "clay"}]).created[0].object
         loc = custody.add_location(ma, custody.create_facility(ma, {"code": "oujda", "name": "Oujda"}), "S1")
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             custody.enter_object(ma, obj, {"at": timezone.now() - timedelta(days=5), "location": loc.pk})
         assert "before" in exc.value.errors["at"][0]
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             custody.enter_object(ma, obj, {"at": timezone.now() + timedelta(days=1), "location": loc.pk})
         assert "future" in exc.value.errors["at"][0]
         assert not ObjectEntry.objects.filter(object=obj).exists()
         entry = custody.enter_object(ma, obj, {"at": timezone.now() - timedelta(days=1), "location": loc.pk})
-        with pytest.raises(services.RecordInvalid):
+        with pytest.raises(RecordInvalid):
             custody.check_condition(ma, obj, {"at": timezone.now() - timedelta(days=2), "grade": "good",
                                               "checked_by": "X"})
     # The chain is append-only: no update, no delete, corrections are new rows.
@@ -301,7 +313,7 @@ def test_seizure_before_the_theft_cannot_be_the_stolen_object(world):
                                                "place": "Tanger"})
         item = services.add_items(ma, seizure, [{"object_type": "manuscript"}]).created[0]
         match = services.link_candidate(ma, item, world["manuscript"], score=0.9)
-        with pytest.raises(services.RecordInvalid) as exc:
+        with pytest.raises(RecordInvalid) as exc:
             services.decide_match(ma, match, "same")
     assert "before the theft" in exc.value.errors["decision"][0]
 
@@ -326,7 +338,7 @@ def test_concurrent_edit_conflict(world):
     v = report.version
     with world["actor"](a):
         services.update_report(a, report, {"police_reference": "CAI-1"}, expected_version=v)
-    with world["actor"](b), pytest.raises(services.EditConflict) as exc:
+    with world["actor"](b), pytest.raises(EditConflict) as exc:
         services.update_report(b, report, {"police_reference": "CAI-2"}, expected_version=v)
     assert "changed by someone else" in str(exc.value)
     assert Report.objects.get(pk=report.pk).police_reference == "CAI-1"  # nothing lost
@@ -369,9 +381,9 @@ def test_journal_attachment_assignment(world):
         services.add_journal_entry(u, report, "اتصال مع الإنتربول", on_date=date.today())
         att = services.add_attachment(u, report, b"%PDF-1.4 proces-verbal", "PV police.pdf")
         services.assign(u, report, world["users"]["eg_ministry_editor"], date.today() + timedelta(days=14))
-        with pytest.raises(services.RecordInvalid):
+        with pytest.raises(RecordInvalid):
             services.assign(u, report, world["users"]["ma_police_editor"])  # not in the case's agency
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.add_journal_entry(world["users"]["ma_police_editor"], report, "x")
     assert att.size == len(b"%PDF-1.4 proces-verbal")
     assert [e.kind for e in services.timeline(u, report)][-1] == "journal"
@@ -386,3 +398,58 @@ def test_announce_discovered_object(world, django_capture_on_commit_callbacks):
             alerts = services.announce_discovered(ma, obj, "members")
     assert {a.recipient.code for a in alerts} == {"eg-customs", "eg-moa", "ma-police", "secretariat"}
     assert Seizure.objects.count() == 0 and len(mail.outbox) == 3  # eg-moa has no alert e-mail
+
+
+def test_a_handover_custody_refuses_is_undone_entirely(world):
+    """The handover and the custody exits it causes (custody's receiver of restitution_handed_over) are one
+    transaction: an exit the chain refuses (the handover dated before the object's entry into custody)
+    leaves no handover, no exit, no audit entry, and the object still in custody."""
+    from turath.core.models import AuditEntry
+
+    users, act = world["users"], world["actor"]
+    ma = users["ma_police_editor"]
+    with act(ma):
+        jar = register.create_object(ma, {"record_number": "MA-POL-2026-0031", "object_type": "oil lamp",
+                                          "materials": "clay", "title": "Jarre", "language": "fr"})
+        facility = custody.create_facility(ma, {"code": "rabat-depot", "name": "Dépôt de Rabat"})
+        shelf = custody.add_location(ma, facility, "A1")
+        custody.enter_object(ma, jar, {"at": timezone.now() - timedelta(hours=1), "location": shelf.pk})
+        case = services.open_restitution(ma, {"requesting_country": "EG", "holding_agency": "ma-police",
+                                              "legal_basis": "unesco_1970",
+                                              "opened_on": (date.today() - timedelta(days=5)).isoformat()},
+                                         objects=[jar])
+        audit_before = AuditEntry.objects.count()
+        with pytest.raises(RecordInvalid) as refused:
+            services.record_handover(ma, case, {"on_date": (date.today() - timedelta(days=2)).isoformat(),
+                                                "receiving_institution": "Musée égyptien du Caire"})
+    assert "at" in refused.value.errors  # custody's refusal, passed on unchanged
+    case.refresh_from_db()
+    assert case.state == "open" and not case.closed and not hasattr(case, "handover")
+    holding = Holding.objects.get(object=jar)
+    assert holding.in_custody and holding.exited is None and not ObjectExit.objects.filter(object=jar).exists()
+    assert AuditEntry.objects.count() == audit_before
+    # Dated after the entry, the same handover goes through: the object leaves custody with it.
+    with act(ma):
+        services.record_handover(ma, case, {"on_date": date.today().isoformat(),
+                                            "receiving_institution": "Musée égyptien du Caire"})
+    holding.refresh_from_db()
+    assert not holding.in_custody and holding.exited.kind == "restitution" and holding.exited.restitution == case
+
+
+def test_a_seizure_is_not_redated_after_its_lot_entered_custody(world):
+    """Custody answers cases' seizure_date_changing: the lot cannot have been seized after its entry."""
+    ma, act = world["users"]["ma_police_editor"], world["actor"]
+    with act(ma):
+        seizure = services.create_seizure(ma, {"seized_on": (date.today() - timedelta(days=10)).isoformat(),
+                                               "place": "Port de Tanger Med"})
+        item = services.add_items(ma, seizure, [{"object_type": "coin", "material": "silver", "count": 3}]).created[0]
+        facility = custody.create_facility(ma, {"code": "tng-quai", "name": "Dépôt du quai"})
+        custody.enter_object(ma, item.object, {"at": timezone.now() - timedelta(days=5),
+                                               "location": custody.add_location(ma, facility, "Q1").pk})
+        seizure.refresh_from_db()
+        with pytest.raises(RecordInvalid) as refused:
+            services.update_seizure(ma, seizure, {"seized_on": (date.today() - timedelta(days=1)).isoformat()})
+        assert list(refused.value.errors) == ["seized_on"] and "custody" in refused.value.errors["seized_on"][0]
+        services.update_seizure(ma, seizure, {"seized_on": (date.today() - timedelta(days=7)).isoformat()})
+    seizure.refresh_from_db()
+    assert seizure.seized_on == date.today() - timedelta(days=7)

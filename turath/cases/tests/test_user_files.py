@@ -10,6 +10,7 @@ from PIL import Image
 
 from turath.cases import services
 from turath.cases.models import Attachment
+from turath.core.errors import RecordInvalid
 from turath.register import services as register
 from turath.register.images import add_image
 
@@ -80,7 +81,7 @@ def test_only_checked_photographs_are_shown_inline(client, users, actor, restitu
     assert unchecked["Content-Type"] == "image/png" and unchecked["Content-Disposition"].startswith("attachment")
     document = client.get(f"/cases/attachments/{pdf.pk}/")
     assert document["Content-Type"] == "application/pdf" and document["Content-Disposition"].startswith("attachment")
-    with pytest.raises(services.RecordInvalid):  # an HTML file is no photograph
+    with pytest.raises(RecordInvalid):  # an HTML file is no photograph
         _attach(users, actor, restitution, HTML, "photo.jpg", Attachment.Kind.PHOTO)
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from turath.core.errors import NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.custody import services as custody
 from turath.custody.models import Holding, Location, Movement, ObjectEntry
 from turath.register.models import CulturalObject, ObjectStatus
@@ -40,7 +41,7 @@ def test_entry_numbers_the_object_and_puts_it_in_custody(held):
 
 
 def test_a_second_entry_while_in_custody_is_refused(held, actor):
-    with actor(held["police"]), pytest.raises(custody.RecordInvalid):
+    with actor(held["police"]), pytest.raises(RecordInvalid):
         custody.enter_object(held["police"], held["lamp"], {"at": timezone.now(), "location": held["vault"].pk})
 
 
@@ -59,7 +60,7 @@ def test_movements_and_condition_checks_build_the_chain_in_order(held, actor):
 
 
 def test_a_movement_before_the_entry_is_refused_and_writes_nothing(held, actor):
-    with actor(held["police"]), pytest.raises(custody.RecordInvalid) as refused:
+    with actor(held["police"]), pytest.raises(RecordInvalid) as refused:
         custody.move_object(held["police"], held["lamp"], {
             "at": timezone.now() - timedelta(days=30), "to_location": held["vault"].pk, "moved_by": "X",
             "reason": "Y", "authorised_by": "Z"})
@@ -88,15 +89,21 @@ def test_transfer_needs_both_parties_and_moves_custody(held, users, actor, agenc
     museum = users["ma_museum_editor"]
     with actor(police):
         transfer = custody.request_transfer(police, lamp, agencies["ma_museum"], {"reason": "Expertise"})
-        with pytest.raises(PermissionError):  # the sender does not acknowledge for the receiver
+        with pytest.raises(NotPermitted):  # the sender does not acknowledge for the receiver
             custody.acknowledge_transfer(police, transfer)
-        with pytest.raises(custody.TransitionNotAllowed):  # nor hand over before the receiver acknowledged
+        with pytest.raises(TransitionNotAllowed):  # nor hand over before the receiver acknowledged
             custody.complete_transfer(police, transfer)
     with actor(museum):
         custody.acknowledge_transfer(museum, transfer)
     with actor(police):
         custody.complete_transfer(police, transfer)
     assert Holding.objects.get(object=lamp).custodian == agencies["ma_museum"]
+    # Each step in the log under its name in the scheme app.model.verb (core.audit_names).
+    from turath.core.models import AuditEntry
+
+    steps = AuditEntry.objects.filter(object_type="custody.custodytransfer", object_id=str(transfer.pk))
+    assert list(steps.order_by("seq").values_list("action", flat=True)) == [
+        "custody.transfer.request", "custody.transfer.acknowledge", "custody.transfer.complete"]
 
 
 def test_exit_ends_custody_once(held, actor):
@@ -105,7 +112,7 @@ def test_exit_ends_custody_once(held, actor):
         custody.exit_object(police, lamp, {"at": timezone.now() - timedelta(days=1), "kind": "court_release",
                                            "recipient": "Tribunal de première instance de Tanger",
                                            "authorised_by": "Procureur du Roi"})
-        with pytest.raises(custody.TransitionNotAllowed):
+        with pytest.raises(TransitionNotAllowed):
             custody.exit_object(police, lamp, {"at": timezone.now(), "kind": "court_release", "recipient": "x",
                                                "authorised_by": "y"})
     assert not Holding.objects.get(object=lamp).in_custody

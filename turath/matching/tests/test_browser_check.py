@@ -204,7 +204,7 @@ def test_check_on_a_phone(server, browser, lang):
     assert "EG-MUS-0003" not in page.content()
     shot(page, f"check-phone-hidden-asked-{lang}")
     out = server["run"]("shell", "-c", "import json; from turath.core.models import AuditEntry; "
-                        "print(json.dumps(list(AuditEntry.objects.filter(action='match_contact_request')"
+                        "print(json.dumps(list(AuditEntry.objects.filter(action='matching.check.request_contact')"
                         ".values_list('after', flat=True))))").stdout.decode()
     entries = json.loads(out.strip().splitlines()[-1])
     assert entries and all(e["hidden_matches"] >= 1 and e["agency"] == "ma-customs" for e in entries)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from turath.core.errors import NotPermitted
 from turath.core.models import AuditEntry
 from turath.matching import index, services
 from turath.matching.models import MatchCheck
@@ -77,7 +78,7 @@ def test_owner_finds_its_object_from_a_phone_photo_with_the_region(users, regist
     assert top.score >= 0.5 and top.matched_image is not None
     assert top.evidence["image"]["inliers"] >= 10 and len(top.evidence["image"]["ref_polygon"]) >= 3
     assert MatchCheck.objects.get(pk=outcome.check.pk).candidates[0]["record_number"] == "MA-MUS-0001"
-    assert AuditEntry.objects.filter(action="match_check", object_id=str(outcome.check.pk)).exists()
+    assert AuditEntry.objects.filter(action="matching.check.run", object_id=str(outcome.check.pk)).exists()
 
 
 def test_phone_heic_photo_held_sideways_is_read_with_its_orientation(users, register):
@@ -137,9 +138,9 @@ def test_decision_is_audited_and_must_name_a_candidate(users, register):
     with pytest.raises(services.CheckRefused):
         services.record_decision(officer, outcome.check, "same", "EG-MOA-0002")  # not a candidate
     services.record_decision(officer, outcome.check, "same", "MA-MUS-0001", "rim chip matches")
-    entry = AuditEntry.objects.filter(action="match_decision").latest("seq")
+    entry = AuditEntry.objects.filter(action="matching.check.decide").latest("seq")
     assert entry.after["decision"] == "same" and entry.after["record_number"] == "MA-MUS-0001"
-    with pytest.raises(PermissionError):
+    with pytest.raises(NotPermitted):
         services.record_decision(users["eg_customs_editor"], outcome.check, "expert")
 
 

@@ -85,7 +85,7 @@ def test_hidden_matches_ask_the_secretariat_audited_revealing_nothing(client, us
     check = MatchCheck.objects.filter(by=officer).latest("at")
     page = client.post(f"/check/{check.uid}/contact/", follow=True).content.decode()
     assert "The secretariat has your request" in page and "MA-MUS-0001" not in page and "porcelaine" not in page
-    entry = AuditEntry.objects.get(action="match_contact_request", object_id=str(check.pk))
+    entry = AuditEntry.objects.get(action="matching.check.request_contact", object_id=str(check.pk))
     assert entry.after["hidden_matches"] == 1 and "MA-MUS-0001" not in str(entry.after)
     # Not another agency's check; not a check without hidden matches.
     client.force_login(users["ma_museum_viewer"])
