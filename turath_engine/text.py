@@ -393,6 +393,13 @@ class ConceptExtractor:
                         in_phrase.update(range(i, i + n))
                     else:
                         single[i] = got
+            # Arabic adjectives follow their noun and stack: «تمثال فخاري صغير» is a «تمثال صغير» (figurine)
+            if i + 2 < len(forms) and _AR_CHARS.search(toks[i]) and _AR_CHARS.search(toks[i + 2]):
+                pair = (forms[i], forms[i + 2])
+                got = self.exact.get((pair[0][0], pair[1][0])) or self.stemmed.get((pair[0][1], pair[1][1]))
+                if got:
+                    out.setdefault(f"{toks[i]} {toks[i + 2]}", set()).update(got)
+                    in_phrase.update((i, i + 2))
         # a colour or a number inside a longer label is part of its name («نحاس أصفر» is brass, not yellow)
         for i in in_phrase & set(single):
             if any(toks[j] == toks[i] and j not in in_phrase for j in single):

@@ -296,3 +296,13 @@ def test_a_participle_names_the_technique_its_noun_labels():
     assert concept_tokens("تمثال مصبوب", ex) == ["concept:casting"]  # a doubled root: صبب -> صب
     assert concept_tokens("مصحف", ex) == ["concept:quran"]  # a label as written wins
     assert concept_tokens("مسجد ومشبك", ex) == []  # nouns in م- that are no participle of a label
+
+
+def test_an_arabic_adjective_between_the_words_of_a_label_does_not_hide_it():
+    """«تمثال فخاري صغير» is a «تمثال صغير» (figurine) of pottery (failed before: statue only)."""
+    from turath_engine.text import ConceptExtractor, concept_tokens
+
+    ex = ConceptExtractor([("تمثال صغير", "figurine"), ("تمثال", "statue"), ("فخار", "pottery"),
+                           ("Figurine", "figurine")], descriptive=False)
+    assert concept_tokens("تمثال فخاري صغير لحصان", ex) == ["concept:figurine", "concept:pottery", "concept:statue"]
+    assert concept_tokens("تمثال فخاري كبير", ex) == ["concept:pottery", "concept:statue"]
