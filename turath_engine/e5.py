@@ -49,6 +49,7 @@ class E5:
 
     BATCH_TOKENS = 8192  # tokens per forward pass (padded): large products, bounded memory (~60 MB)
     FFN_ROWS = 256
+    PAD_RATIO = 1.1  # longest / shortest text of one forward pass
 
     def __init__(self, path: str | None = None):
         buf = np.memmap(path or model_path(), dtype=np.uint8, mode="r")
@@ -256,8 +257,12 @@ class E5:
         start = 0
         while start < len(order):
             end = start + 1
-            # grow the batch while its padded size stays within the token budget (lengths are sorted)
-            while end < len(order) and (end + 1 - start) * len(windows[order[end]][1]) <= self.BATCH_TOKENS:
+            # grow the batch while its padded size stays within the token budget and its texts are of
+            # about one length (lengths are sorted): padding is work thrown away (35 % of a batch of 64
+            # records of 40-87 tokens padded to the longest)
+            first = len(windows[order[start]][1])
+            while (end < len(order) and (end + 1 - start) * len(windows[order[end]][1]) <= self.BATCH_TOKENS
+                   and len(windows[order[end]][1]) <= first * self.PAD_RATIO + 2):
                 end += 1
             idx = order[start:end]
             vecs[idx] = self._forward([windows[w][1] for w in idx])
