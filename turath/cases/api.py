@@ -191,12 +191,11 @@ class SeizureViewSet(CaseViewSet):
             result = services.add_items(request.user, seizure, rows,
                                         accept_valid=bool(request.data.get("accept_valid")))
         except services.BatchInvalid as exc:
-            error = exceptions.ValidationError({"rows": [f"row {e.row}, {e.field}: {e.message}"
-                                                         for e in exc.result.errors]})
-            error.problem_extra = {"row_errors": [e.__dict__ for e in exc.result.errors], "created": 0}
+            error = exceptions.ValidationError({"rows": exc.result.row_error_lines()})
+            error.problem_extra = {"row_errors": [e.as_dict() for e in exc.result.row_errors], "created": 0}
             raise error from None
-        return Response({"created": [i.object.record_number for i in result.created],
-                         "row_errors": [e.__dict__ for e in result.errors]}, status=201)
+        return Response({"created": [i.object.record_number for i in result.items],
+                         "row_errors": [e.as_dict() for e in result.row_errors]}, status=201)
 
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):

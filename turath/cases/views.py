@@ -248,16 +248,17 @@ def seizure_detail(request, pk):
             except services.BatchInvalid as exc:
                 result = exc.result
                 messages.error(request, _("Nothing was saved: %(n)d row(s) need correcting (see below).")
-                               % {"n": len({e.row for e in result.errors})})
+                               % {"n": result.failed})
             except DomainError as exc:
                 result = None
                 message_domain_error(request, exc)
             else:
-                messages.success(request, _("%(n)d item(s) were recorded.") % {"n": len(result.created)})
-                if not result.errors:
+                messages.success(request, _("%(n)d item(s) were recorded.") % {"n": result.created})
+                if not result.failed:
                     return redirect("cases:seizure-detail", pk=seizure.pk)
             if result is not None:
-                row_errors = [(rows[e.row - 1]["form_row"], e.field, e.message) for e in result.errors]
+                row_errors = [(rows[e.row - 1]["form_row"], name, message)
+                              for e in result.row_errors for name, message in e.messages()]
     items = services.seizure_items(request.user, seizure)
     return render(request, "cases/seizure_detail.html", {
         "nav": "cases", "seizure": seizure, "items": items, "batch": batch, "row_errors": row_errors,

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
+from .audit_names import in_scheme
 from .context import get_actor
 from .models import AuditEntry
 
@@ -109,7 +110,10 @@ class _Held:
 def record(action: str, obj=None, *, object_type: str = "", object_id="", object_repr: str = "",
            before=None, after=None, user=None) -> AuditEntry:
     """Append one entry. Runs inside the caller's transaction, so a rolled-back change leaves no entry.
-    Inside appended_at_end() the entry is held back (unsaved) and appended when that block ends."""
+    Inside appended_at_end() the entry is held back (unsaved) and appended when that block ends.
+    `action` is named app.model.verb (core.audit_names); any other name is refused before anything is written."""
+    if not in_scheme(action):
+        raise ValueError(f"audit action {action!r} is not named app.model.verb (see core/audit_names.py)")
     entry = _entry(action, obj, object_type, object_id, object_repr, before, after, user)
     held = _held.get()
     if held is not None:

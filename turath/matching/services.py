@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
-from turath.core.errors import NotPermitted
+from turath.core.errors import ImageRejected, NotPermitted
 from turath.core.parsing import is_id, parse_id
 from turath.core.permissions import agency_of
-from turath.register.images import ImageRejected, check_image, engine_ready
+from turath.register.images import check_image, engine_ready
 from turath.register.models import CulturalObject
 from turath.vocabulary import services as vocab
 from turath_engine import BadImageError, EngineError

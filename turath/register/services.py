@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from turath.core import audit, multilingual
 from turath.core.audit_names import canonical
 from turath.core.countries import is_country
-from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed  # noqa: F401 - callers' names until they move
+from turath.core.errors import EditConflict, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import Role
 from turath.core.parsing import LONG_TEXT, is_id, parse_id, text_problem
 from turath.core.permissions import Sharing, can_add

@@ -68,7 +68,6 @@ from .restitution import (  # noqa: F401
 from .seizures import (  # noqa: F401
     BatchInvalid,
     BatchResult,
-    RowError,
     add_items,
     create_seizure,
     decide_match,

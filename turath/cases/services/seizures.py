@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.errors import ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
+from turath.core.importing import ImportReport
 from turath.core.models import Role
 from turath.core.permissions import WORK, Sharing, can_add, permits
 from turath.register import services as register
@@ -81,28 +82,18 @@ def update_seizure(user, seizure: Seizure, data: dict, *, expected_version=None)
 
 
 @dataclass
-class RowError:
-    row: int
-    field: str
-    message: str
+class BatchResult(ImportReport):
+    """A batch of seized items, reported as every import is (core.importing): rows, created, failed,
+    a RowError per broken row naming its fields; `items` are the SeizureItems created."""
 
-
-@dataclass
-class BatchResult:
-    created: list = field(default_factory=list)  # SeizureItem
-    errors: list = field(default_factory=list)  # RowError
-    rows: int = 0
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
+    items: list = field(default_factory=list)
 
 
 class BatchInvalid(Exception):
-    """Nothing was created: at least one row is broken (see `.result.errors`)."""
+    """Nothing was created: at least one row is broken (see `.result.row_errors`)."""
 
     def __init__(self, result: BatchResult):
-        super().__init__("; ".join(f"row {e.row}, {e.field}: {e.message}" for e in result.errors))
+        super().__init__("; ".join(result.row_error_lines()))
         self.result = result
 
 
@@ -152,7 +143,7 @@ def add_items(user, seizure: Seizure, rows: list[dict], *, accept_valid: bool = 
     start = (seizure.items.order_by("-line").values_list("line", flat=True).first() or 0) + 1
     checked = []
     for n, row in enumerate(rows, start=1):
-        row_errors = []
+        row_errors: dict[str, list[str]] = {}
         count = row.get("count")
         count = 1 if count in (None, "") else count
         try:
@@ -160,26 +151,27 @@ def add_items(user, seizure: Seizure, rows: list[dict], *, accept_valid: bool = 
             if count < 1 or count > 100_000:
                 raise ValueError
         except ValueError:
-            row_errors.append(RowError(n, "count", _("The number of pieces must be a whole number from 1.")))
+            row_errors.setdefault("count", []).append(_("The number of pieces must be a whole number from 1."))
         record = _row_record(seizure, start + len(checked), row, lang)
         try:
             register.validate_record(record, user=user)
         except RecordInvalid as exc:
-            row_errors += [RowError(n, key, msg) for key, msgs in exc.errors.items() for msg in msgs]
+            for key, msgs in exc.errors.items():
+                row_errors.setdefault(key, []).extend(str(m) for m in msgs)
         photo = None
         try:
             photo = _photo_bytes(row.get("photo"))
             if photo:
                 check_image(photo[1], photo[0])
                 if not user.has_role(Role.EDITOR):
-                    row_errors.append(RowError(n, "photo", _("Only an editor attaches photographs.")))
+                    row_errors.setdefault("photo", []).append(_("Only an editor attaches photographs."))
         except ImageRejected as exc:
-            row_errors.append(RowError(n, "photo", str(exc)))
+            row_errors.setdefault("photo", []).append(str(exc))
         if row_errors:
-            result.errors += row_errors
+            result.fail(n, row_errors)
         else:
             checked.append((record, count, photo))
-    if result.errors and not accept_valid:
+    if result.failed and not accept_valid:
         raise BatchInvalid(result)
     with transaction.atomic():
         for line, (record, count, photo) in enumerate(checked, start=start):
@@ -188,12 +180,13 @@ def add_items(user, seizure: Seizure, rows: list[dict], *, accept_valid: bool = 
             item = SeizureItem.objects.create(seizure=seizure, line=line, object=obj, count=count)
             if photo:
                 add_image(user, obj, photo[1], photo[0])
-            result.created.append(item)
+            result.items.append(item)
         Seizure.objects.filter(pk=seizure.pk).update(version=seizure.version + 1)
         seizure.version += 1
+        result.created, result.committed = len(result.items), True
         audit.record("cases.seizure.add_items", seizure, after={
-            "created": [i.object.record_number for i in result.created],
-            "rejected_rows": sorted({e.row for e in result.errors})})
+            "created": [i.object.record_number for i in result.items],
+            "rejected_rows": [e.row for e in result.row_errors]})
     return result
 
 

@@ -125,8 +125,9 @@ def test_whole_chain(world, client, django_capture_on_commit_callbacks):
         with pytest.raises(services.BatchInvalid) as broken:
             services.add_items(ma_editor, seizure, rows)
         assert not seizure.items.exists()  # all or nothing by default
-        errs = broken.value.result.errors
-        assert {(e.row, e.field) for e in errs} == {(5, "object_type"), (5, "count")}
+        errs = broken.value.result.row_errors
+        assert {(e.row, name) for e in errs for name in e.errors} == {(5, "object_type"), (5, "count")}
+        assert "row 5" in str(broken.value) and broken.value.result.created == 0
         rows[4] = {"object_type": "oil lamp", "material": "clay", "count": 1, "photo": ("lamp.jpg", jpeg())}
         result = services.add_items(ma_editor, seizure, rows)
     assert result.ok and seizure.items.count() == 10
@@ -225,7 +226,7 @@ def test_movement_into_another_agencys_facility_needs_a_transfer(world):
     eg, ma = users["eg_customs_editor"], users["ma_police_editor"]
     with act(ma):
         seizure = services.create_seizure(ma, {"seized_on": date.today().isoformat(), "place": "Casablanca"})
-        obj = services.add_items(ma, seizure, [{"object_type": "coin", "count": 3}]).created[0].object
+        obj = services.add_items(ma, seizure, [{"object_type": "coin", "count": 3}]).items[0].object
         ma_loc = custody.add_location(ma, custody.create_facility(ma, {"code": "casa", "name": "Casa"}), "A/1")
         custody.enter_object(ma, obj, {"at": timezone.now(), "location": ma_loc})
     with act(eg):
@@ -272,7 +273,7 @@ def test_dates_in_the_future_or_before_the_theft_are_refused(world):
     with act(ma):
         seizure = services.create_seizure(ma, {"seized_on": (date.today() - timedelta(days=2)).isoformat(),
                                                "place": "Oujda"})
-        obj = services.add_items(ma, seizure, [{"object_type": "tile", "material": "clay"}]).created[0].object
+        obj = services.add_items(ma, seizure, [{"object_type": "tile", "material": "clay"}]).items[0].object
         loc = custody.add_location(ma, custody.create_facility(ma, {"code": "oujda", "name": "Oujda"}), "S1")
         with pytest.raises(RecordInvalid) as exc:
             custody.enter_object(ma, obj, {"at": timezone.now() - timedelta(days=5), "location": loc.pk})
@@ -311,7 +312,7 @@ def test_seizure_before_the_theft_cannot_be_the_stolen_object(world):
     with act(ma):
         seizure = services.create_seizure(ma, {"seized_on": (date.today() - timedelta(days=30)).isoformat(),
                                                "place": "Tanger"})
-        item = services.add_items(ma, seizure, [{"object_type": "manuscript"}]).created[0]
+        item = services.add_items(ma, seizure, [{"object_type": "manuscript"}]).items[0]
         match = services.link_candidate(ma, item, world["manuscript"], score=0.9)
         with pytest.raises(RecordInvalid) as exc:
             services.decide_match(ma, match, "same")
@@ -327,8 +328,9 @@ def test_broken_row_with_accept_valid_creates_the_others_and_reports_it(world):
             {"object_type": "coin", "material": "unobtainium", "count": 1},
             {"object_type": "stele", "count": 1, "photo": ("x.jpg", b"not an image")},
             {"object_type": "coin", "material": "bronze", "count": 5}], accept_valid=True)
-    assert [i.object.record_number[-3:] for i in result.created] == ["001", "002"]
-    assert {(e.row, e.field) for e in result.errors} == {(2, "materials"), (3, "photo")}
+    assert [i.object.record_number[-3:] for i in result.items] == ["001", "002"] and result.created == 2
+    assert {(e.row, name) for e in result.row_errors for name, _m in e.messages()} == {(2, "materials"), (3, "photo")}
+    assert result.failed == 2 and result.committed
     assert seizure.items.count() == 2
 
 
@@ -442,7 +444,7 @@ def test_a_seizure_is_not_redated_after_its_lot_entered_custody(world):
     with act(ma):
         seizure = services.create_seizure(ma, {"seized_on": (date.today() - timedelta(days=10)).isoformat(),
                                                "place": "Port de Tanger Med"})
-        item = services.add_items(ma, seizure, [{"object_type": "coin", "material": "silver", "count": 3}]).created[0]
+        item = services.add_items(ma, seizure, [{"object_type": "coin", "material": "silver", "count": 3}]).items[0]
         facility = custody.create_facility(ma, {"code": "tng-quai", "name": "Dépôt du quai"})
         custody.enter_object(ma, item.object, {"at": timezone.now() - timedelta(days=5),
                                                "location": custody.add_location(ma, facility, "Q1").pk})

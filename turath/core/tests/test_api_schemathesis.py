@@ -44,7 +44,7 @@ with acting_as(ma, via="test"):
                                          "place": "Rabat", "how_discovered": "inventory"}, objects=[own.record_number])
     seizure = services.create_seizure(ma, {"seized_on": (date.today() - timedelta(days=5)).isoformat(),
                                            "place": "Tanger Med", "border_post": "Tanger Med"})
-    item = services.add_items(ma, seizure, [{"object_type": "coin", "count": 3}, {"object_type": "ewer"}]).created[0]
+    item = services.add_items(ma, seizure, [{"object_type": "coin", "count": 3}, {"object_type": "ewer"}]).items[0]
     services.add_journal_entry(ma, seizure, "Scellés posés.")
     depot = custody.create_facility(ma, {"code": "tng-depot", "name": "Dépôt des saisies"})
     shelf = custody.add_location(ma, depot, "B1/R2/S3", "Étagère")

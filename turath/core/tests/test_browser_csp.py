@@ -70,7 +70,7 @@ with acting_as(nadia, via="test"):
                                  "lat": 31.4044, "boundary": json.dumps({"type": "Polygon", "coordinates": [ring]})})
 with acting_as(karim, via="test"):
     seizure = cases.create_seizure(karim, {"seized_on": date.today().isoformat(), "place": "Tanger Med"})
-    item = cases.add_items(karim, seizure, [{"object_type": "coin", "material": "silver", "count": 3}]).created[0]
+    item = cases.add_items(karim, seizure, [{"object_type": "coin", "material": "silver", "count": 3}]).items[0]
     depot = custody.create_facility(karim, {"code": "tng", "name": "Dépôt de Tanger Med"})
     shelf = custody.add_location(karim, depot, "B1/R1", "Étagère")
     entry = custody.enter_object(karim, item.object, {"at": timezone.now().isoformat(), "location": shelf.pk})

@@ -34,11 +34,11 @@ def build(users) -> dict:
         seizure = cases.create_seizure(mp, {"seized_on": (today - timedelta(days=5)).isoformat(),
                                             "place": "Port de Tanger Med", "border_post": "Tanger Med"})
         first = cases.add_items(mp, seizure, [{"object_type": "coin", "title": "Dinar saisi publié", "count": 2}]
-                                ).created[0]
+                                ).items[0]
         cases.publish_seizure(mp, seizure)
         seizure.refresh_from_db()
         late = cases.add_items(mp, seizure, [{"object_type": "coin", "title": "Pièce ajoutée après publication"}]
-                               ).created[0]
+                               ).items[0]
         secret_candidate = make_object(mp, "MA-POL-CANDIDATE-0001", sharing="agency", title="Candidat réservé",
                                        lang="fr")
         cases.link_candidate(mp, first, secret_candidate, score=0.9)

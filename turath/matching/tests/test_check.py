@@ -259,7 +259,7 @@ def test_check_of_a_seized_item_links_the_seizure_when_confirmed(users, actor, r
     with actor(officer):
         seizure = cases.create_seizure(officer, {"seized_on": datetime.date.today().isoformat(),
                                                  "place": "Tanger Med"})
-        item = cases.add_items(officer, seizure, [{"object_type": "figurine"}]).created[0].object
+        item = cases.add_items(officer, seizure, [{"object_type": "figurine"}]).items[0].object
         add_image(officer, item, shot, "saisie-1.jpg")
     assert index.index_object(item)["errors"] == []
     # The seizure page offers the check for each item, the check page says which item it is about.
