@@ -1,5 +1,6 @@
 """What every browser test needs, written once: a real `turath serve` on its own temporary database,
-filled through the services, and Debian's Chromium driven by Playwright.
+filled through the services, and Debian's Chromium driven by Playwright. (The schemathesis test
+serves its instance with the same ``new_instance`` and ``serving``.)
 
 A test module marks itself with ``pytestmark = BROWSER``, imports the ``browser`` fixture and makes
 its ``server`` fixture from ``served(FIXTURE, ...)``. Commands run through the interpreter from this
@@ -57,28 +58,25 @@ class Served:
         return done.stdout
 
 
-@contextmanager
-def served(fixture: str, prefix: str, *, env: dict | None = None, reindex: bool = False,
-           worker: bool = True) -> Iterator[Served]:
-    """Set up a database in a new temporary directory, run ``fixture`` in `turath shell`, build the
-    matching index (``reindex``) and serve it until the block ends. ``worker=False`` serves without the
-    background worker (on SQLite its index writes race the pages' transactions into "database is
-    locked"; the index is then built by ``reindex``). ``env``: settings for this instance."""
+def new_instance(prefix: str, env: dict | None = None) -> Served:
+    """A new instance's directory (a temporary one) and environment; ``env``: its own settings. Its
+    database is SQLite in that directory unless ``env`` names one."""
     var_dir = Path(tempfile.mkdtemp(prefix=prefix))
     environ = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
     environ.update(TURATH_VAR_DIR=str(var_dir), TURATH_DEBUG=os.environ.get("TURATH_BROWSER_DEBUG", "0"),
                    PYTHONUNBUFFERED="1", **(env or {}))
-    s = Served(base="", var_dir=var_dir, env=environ)
-    s.run("setup")
-    s.fixture_output = s.run("shell", "-c", fixture)
-    if reindex:
-        s.run("matching", "reindex")
+    return Served(base="", var_dir=var_dir, env=environ)
+
+
+@contextmanager
+def serving(s: Served, worker: bool = True) -> Iterator[Served]:
+    """`turath serve` on the instance's (set-up) database until the block ends; ``s.base`` is its address."""
     port = free_port()
     s.base = f"http://127.0.0.1:{port}"
-    with open(var_dir / "serve.log", "w") as log:
+    with open(s.var_dir / "serve.log", "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "turath.cli", "serve", "--port", str(port), "--no-migrate",
                                  *([] if worker else ["--no-worker"])],
-                                env=environ, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+                                env=s.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -87,7 +85,7 @@ def served(fixture: str, prefix: str, *, env: dict | None = None, reindex: bool 
                     break
                 except OSError:
                     if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError("turath serve did not start: " + (var_dir / "serve.log").read_text()) from None
+                        raise RuntimeError("turath serve did not start: " + (s.var_dir / "serve.log").read_text()) from None
                     time.sleep(0.3)
             yield s
         finally:
@@ -96,6 +94,22 @@ def served(fixture: str, prefix: str, *, env: dict | None = None, reindex: bool 
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextmanager
+def served(fixture: str, prefix: str, *, env: dict | None = None, reindex: bool = False,
+           worker: bool = True) -> Iterator[Served]:
+    """Set up a database in a new temporary directory, run ``fixture`` in `turath shell`, build the
+    matching index (``reindex``) and serve it until the block ends. ``worker=False`` serves without the
+    background worker (on SQLite its index writes race the pages' transactions into "database is
+    locked"; the index is then built by ``reindex``). ``env``: settings for this instance."""
+    s = new_instance(prefix, env)
+    s.run("setup")
+    s.fixture_output = s.run("shell", "-c", fixture)
+    if reindex:
+        s.run("matching", "reindex")
+    with serving(s, worker):
+        yield s
 
 
 @pytest.fixture(scope="module")
