@@ -17,6 +17,8 @@ FIRST_STAGES = ("global", "bow")
 
 
 class ImageIndex:
+    DERIVED_FILES = (*visual_words.FILES, "pdq.faiss", "global.faiss")  # rebuilt from the database by repair
+
     def __init__(self, store: Store, vocab, first_stage: str):
         self.store = store
         self.vocab = vocab
@@ -113,4 +115,3 @@ class ImageIndex:
         self.rebuild_first_stage()
         return info
 
-    DERIVED_FILES = (*visual_words.FILES, "pdq.faiss", "global.faiss")
