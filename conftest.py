@@ -5,6 +5,9 @@ import pytest
 
 from turath.core.context import acting_as
 
+# The browser tests' `browser` fixture (Debian's Chromium through Playwright), for every test module.
+pytest_plugins = ["turath.core.tests.browser"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def fast_password_hashing():

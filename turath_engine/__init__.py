@@ -3,7 +3,7 @@
 No Django here: the web app calls this package; this package never calls the app.
 """
 
-from .engine import Candidate, Engine, Fingerprint, QueryResult, default_group, fingerprint
+from .engine import Engine, default_group
 from .errors import (
                      BadImageError,
                      BlankImageError,
@@ -13,6 +13,8 @@ from .errors import (
                      IndexMissingError,
                      KeyNotFoundError,
 )
+from .fingerprints import Fingerprint, fingerprint
+from .fusion import Candidate, QueryResult
 from .imaging import load_image
 from .text import normalize, script_of, tokens
 

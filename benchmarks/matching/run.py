@@ -94,7 +94,7 @@ def evaluate(eng, queries, oor, threshold):
     rows = []
     lat = []
     cpu = []
-    pdq_index = eng._pdq
+    pdq_index = eng.images.pdq
     for (i, cat), qb in queries:
         t, c = time.perf_counter(), time.process_time()
         res = eng.query(images=[qb], top=10, include_below_threshold=True)

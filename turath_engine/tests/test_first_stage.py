@@ -25,10 +25,10 @@ def test_first_stage_is_a_memory_mapped_snapshot_plus_delta(index_copy, photos):
     assert eng.first_stage == "global"
     assert os.path.exists(os.path.join(index_copy, "global.faiss"))
     assert not any(f.startswith("bow-") for f in os.listdir(index_copy))  # no inverted file over every image
-    assert eng._gidx.snapshot.ntotal == len(eng) and eng._gidx.delta_ids == []
+    assert eng.images.gidx.snapshot.ntotal == len(eng) and eng.images.gidx.delta_ids == []
     # an image added after the snapshot is found through the delta, before any flush
     eng.add_image("obj-new:1", jpeg_bytes(photos["coins"][::-1, ::-1].copy()))
-    assert len(eng._gidx.delta_ids) == 1
+    assert len(eng.images.gidx.delta_ids) == 1
     q = phone_photo(photos["coins"][::-1, ::-1].copy(), angle=12, scale=0.8, gain=0.7)
     assert eng.query(images=[q]).candidates[0].key == "obj-new"
     # a removed image leaves the shortlist at once although the snapshot still holds its vector
@@ -37,7 +37,7 @@ def test_first_stage_is_a_memory_mapped_snapshot_plus_delta(index_copy, photos):
     res = eng.query(images=[q], include_below_threshold=True)
     assert not any(c.key == "obj-rocket" for c in res.candidates)
     info = eng.compact()  # folds the delta, drops the removed vector
-    assert eng._gidx.snapshot.ntotal == len(eng) == 9 and eng._gidx.delta_ids == []
+    assert eng.images.gidx.snapshot.ntotal == len(eng) == 9 and eng.images.gidx.delta_ids == []
     assert info["images"] == 9
     eng.close()
 
@@ -77,12 +77,12 @@ def test_a_crash_between_the_rename_and_the_mark_counts_each_image_once(index_co
     eng = Engine.open(index_copy)
     eng.add_image("obj-new:1", jpeg_bytes(photos["coins"][::-1, ::-1].copy()))
     # the snapshot now holds every image, but the mark still says the last one is in the delta
-    built = eng._meta("global_built")
+    built = eng.store.meta("global_built")
     eng.rebuild_global()
-    eng._set_meta("global_built", built)
+    eng.store.set_meta("global_built", built)
     eng.db.close()
     with Engine.open(index_copy) as eng:
-        assert eng._gidx.ntotal == len(eng) + 1  # one image in both
+        assert eng.images.gidx.ntotal == len(eng) + 1  # one image in both
         q = phone_photo(photos["coins"][::-1, ::-1].copy(), angle=12, scale=0.8, gain=0.7)
         res = eng.query(images=[q], include_below_threshold=True)
         keys = [c.key for c in res.candidates]
@@ -128,12 +128,12 @@ def test_the_inverted_file_finds_every_word_of_an_image(index_copy, photos, monk
     monkeypatch.setenv("TURATH_ENGINE_FIRST_STAGE", "bow")
     eng = Engine.open(index_copy)
     eng.rebuild_bow()
-    assert eng.first_stage == "bow" and eng._bow is not None and not eng._delta
+    assert eng.first_stage == "bow" and eng.images.words.bow is not None and not eng.images.words.delta
     iid, sid, off, n = eng.db.execute("SELECT id, shard, off, n FROM images WHERE key='obj-coins:1'").fetchone()
-    des, _xy, _w = eng._read_record(sid, off, n)
-    words = eng._vocab.assign(des)
+    des, _xy, _w = eng.store.read_record(sid, off, n)
+    words = eng.images.vocab.assign(des)
     assert (words >= 65536).mean() > 0.2
-    _short, (pr, pq, _pxy) = eng._bow_scores(words, des, 20)
+    _short, (pr, pq, _pxy) = eng.images.words.scores(words, des, 20, eng.images.live)
     found = len(np.unique(pq[pr == iid]))  # the image's keypoints that found themselves
     assert found >= 0.95 * n
     eng.close()

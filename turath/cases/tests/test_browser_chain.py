@@ -9,33 +9,16 @@ and a few of them are copied to docs/walkthrough/ for the README's walkthrough."
 import io
 import os
 import re
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from turath.register.tests.test_browser import (
-    BIN,
-    CHROMIUM,
-    PASSWORD,
-    ROOT,
-    SHOTS,
-    _free_port,
-    browser,  # noqa: F401 - the shared Chromium fixture
-    sign_in,
-    switch_language,
-)
+from turath.core.tests.browser import BROWSER, ROOT, SHOTS, served
+from turath.register.tests.test_browser import PASSWORD, sign_in, switch_language
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER
 
 WALKTHROUGH = ROOT / "docs" / "walkthrough"
 COFFEE = Path(__import__("skimage").__file__).parent / "data" / "coffee.png"
@@ -89,51 +72,20 @@ WALKTHROUGH_SHOTS = {
 }
 
 
-def run(turath, *args, env):
-    subprocess.run([*turath, *args], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-
-
 @pytest.fixture(scope="module")
 def server():
-    var_dir = tempfile.mkdtemp(prefix="turath-chain-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG=os.environ.get("TURATH_BROWSER_DEBUG", "0"), PYTHONUNBUFFERED="1")
-    turath = [str(BIN / "turath")] if (BIN / "turath").exists() else [sys.executable, "-m", "turath.cli"]
-    run(turath, "setup", env=env)
-    run(turath, "shell", "-c", FIXTURE, env=env)
-    run(turath, "matching", "reindex", env=env)
-    port = _free_port()
-    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
     # No background worker: on SQLite its index writes race the pages' deferred transactions into
     # "database is locked" (a settings fix, transaction_mode IMMEDIATE, is with the lead); the
-    # index for "Check an object" is built above by `turath matching reindex`.
-    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate", "--no-worker"], env=env,
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("turath serve did not start: " + (Path(var_dir) / "serve.log").read_text()) from None
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    # index for "Check an object" is built by `turath matching reindex`.
+    with served(FIXTURE, "turath-chain-", reindex=True, worker=False) as instance:
+        yield instance.base
 
 
 def shot(page, name):
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def as_user(browser, base, username, lang):  # noqa: F811 - `browser` is the fixture's value
+def as_user(browser, base, username, lang):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = sign_in(context, base, username)
     switch_language(page, lang)
@@ -174,7 +126,7 @@ TEXT = {
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
-def test_customs_chain(server, browser, lang):  # noqa: F811
+def test_customs_chain(server, browser, lang):
     t = TEXT[lang]
     today = date.today()
 
@@ -322,7 +274,7 @@ def test_customs_chain(server, browser, lang):  # noqa: F811
     ma_context.close()
 
 
-def test_check_an_object_with_a_photo(server, browser):  # noqa: F811
+def test_check_an_object_with_a_photo(server, browser):
     context, page = as_user(browser, server, "karim", "fr")
     page.goto(f"{server}/check/")
     photo = io.BytesIO()
@@ -346,7 +298,7 @@ def test_check_an_object_with_a_photo(server, browser):  # noqa: F811
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
-def test_case_pages_are_in_the_chosen_language(server, browser, lang):  # noqa: F811
+def test_case_pages_are_in_the_chosen_language(server, browser, lang):
     """The chain above runs with the interface switched to Arabic or French; its own words must follow."""
     context, page = as_user(browser, server, "karim", lang)
     english = {"/cases/": "Cases", "/cases/inbox/": "Alerts inbox", "/custody/": "Custody", "/check/": "Check an object"}
@@ -360,7 +312,7 @@ def test_case_pages_are_in_the_chosen_language(server, browser, lang):  # noqa: 
 
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
-def test_report_on_a_phone_with_the_map_a_proposed_number_and_a_photo(server, browser, lang):  # noqa: F811
+def test_report_on_a_phone_with_the_map_a_proposed_number_and_a_photo(server, browser, lang):
     """Issue 14.6 in a browser on a phone: tap the place on the map (a Point with decimal points in any
     language), keep the proposed record number of the new object, add its photograph, save."""
     context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True)

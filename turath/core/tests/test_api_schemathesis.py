@@ -10,19 +10,16 @@ fixed seed (TURATH_SCHEMATHESIS_SEED / TURATH_SCHEMATHESIS_EXAMPLES to explore f
 """
 
 import os
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.parse
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[3]
+from turath.core.tests.browser import new_instance, serving
+
 BIN = Path(sys.executable).parent
 USER = "ma-customs-editor"
 
@@ -60,18 +57,10 @@ print("fixture ready")
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served():
     """(base URL, token) of a `turath serve` with demo data on its own database."""
-    var_dir = tempfile.mkdtemp(prefix="turath-schemathesis-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1")
+    instance = new_instance("turath-schemathesis-")
     server_url = os.environ.get("TURATH_DATABASE_URL", "")
     db_name = None
     if server_url.startswith("postgres"):
@@ -81,45 +70,15 @@ def served():
         db_name = f"turath_schemathesis_{uuid.uuid4().hex[:8]}"
         with psycopg.connect(server_url.replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{db_name}"')
-        env["TURATH_DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{db_name}"))
-    # Through the interpreter from the checkout (not the installed `turath` script, which may import
-    # another copy of the package): the code under test is the code served.
-    turath = [sys.executable, "-m", "turath.cli"]
-
-    def run(*args):
-        done = subprocess.run([*turath, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
-
-    proc = None
+        instance.env["TURATH_DATABASE_URL"] = urllib.parse.urlunsplit(parts._replace(path=f"/{db_name}"))
     try:
-        run("setup")
-        run("demo", "--objects", "60", "--images-every", "6", "--seed", "7")
-        run("shell", "-c", FIXTURE)
-        token = run("token", "create", USER, "--days", "1").split()[0]
-        port = _free_port()
-        log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-        proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate"], env=env, cwd=ROOT,
-                                stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("turath serve did not start: " + (Path(var_dir) / "serve.log").read_text()) \
-                        from None
-                time.sleep(0.3)
-        yield base, token, Path(var_dir) / "serve.log"
+        instance.run("setup")
+        instance.run("demo", "--objects", "60", "--images-every", "6", "--seed", "7")
+        instance.run("shell", "-c", FIXTURE)
+        token = instance.run("token", "create", USER, "--days", "1").split()[0]
+        with serving(instance):
+            yield instance.base, token, instance.var_dir / "serve.log"
     finally:
-        if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
         if db_name:
             import psycopg
 

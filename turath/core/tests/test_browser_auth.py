@@ -1,24 +1,15 @@
 """In Debian's Chromium against a real `turath serve`: the sign-in lockout message in French, and an
 agency administrator's tokens page in Arabic (revoke a colleague's token, create a feed link)."""
 
-import os
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from turath.register.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, _free_port
+from turath.core.tests.browser import BROWSER, SHOTS, served
 
 PASSWORD = "browser-Test-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER
 
 FIXTURE = r"""
 from turath.core import tokens
@@ -38,47 +29,9 @@ print("fixture ready")
 
 @pytest.fixture(scope="module")
 def server():
-    var_dir = tempfile.mkdtemp(prefix="turath-browser-auth-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1",
-               TURATH_LOGIN_MAX_FAILURES_PER_ACCOUNT="3", TURATH_LOGIN_LOCKOUT_SECONDS="600")
-    # Through the interpreter from the checkout (cwd first on sys.path): the code under test, not an installed copy.
-    turath = [sys.executable, "-m", "turath.cli"]
-    subprocess.run([*turath, "setup"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    subprocess.run([*turath, "shell", "-c", FIXTURE], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate"], env=env, cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("turath serve did not start: " + (Path(var_dir) / "serve.log").read_text()) from None
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with served(FIXTURE, "turath-browser-auth-",
+                env={"TURATH_LOGIN_MAX_FAILURES_PER_ACCOUNT": "3", "TURATH_LOGIN_LOCKOUT_SECONDS": "600"}) as instance:
+        yield instance.base
 
 
 def login_page(context, base, lang):

@@ -5,31 +5,16 @@ still work (Leaflet draws, photographs load) and the browser reports no violatio
 A real `turath serve` runs on its own temporary database, filled through the services."""
 
 import io
-import os
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
+import json
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from turath.register.tests.test_browser import (
-    CHROMIUM,
-    PASSWORD,
-    ROOT,
-    SHOTS,
-    _free_port,
-    browser,  # noqa: F401 - the shared Chromium fixture
-    sign_in,
-)
+from turath.core.tests.browser import BROWSER, SHOTS, served
+from turath.register.tests.test_browser import PASSWORD, sign_in
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
-]
+pytestmark = BROWSER
 
 COFFEE = Path(__import__("skimage").__file__).parent / "data" / "coffee.png"
 
@@ -80,38 +65,8 @@ print(json.dumps({"report": report.pk, "place": place.pk, "entry": entry.pk, "se
 
 @pytest.fixture(scope="module")
 def server():
-    var_dir = tempfile.mkdtemp(prefix="turath-csp-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1")
-    # Through the interpreter, from this checkout (an installed `turath` script may import another one).
-    turath = [sys.executable, "-m", "turath.cli"]
-    subprocess.run([*turath, "setup"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    made = subprocess.run([*turath, "shell", "-c", FIXTURE], env=env, cwd=ROOT, check=True, capture_output=True,
-                          timeout=300, text=True)
-    ids = __import__("json").loads(made.stdout.strip().splitlines()[-1])
-    subprocess.run([*turath, "matching", "reindex"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    port = _free_port()
-    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate", "--no-worker"], env=env,
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("turath serve did not start: " + (Path(var_dir) / "serve.log").read_text()) from None
-            time.sleep(0.3)
-    yield base, ids
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    with served(FIXTURE, "turath-csp-", reindex=True, worker=False) as instance:
+        yield instance.base, json.loads(instance.fixture_output.strip().splitlines()[-1])
 
 
 # Collects the browser's own reports of what the policy refused (the event fires for each violation).
@@ -124,7 +79,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 class Watched:
     """A signed-in page whose CSP violations (console and events) and page errors are collected."""
 
-    def __init__(self, browser, base, username):  # noqa: F811
+    def __init__(self, browser, base, username):
         self.context = browser.new_context(viewport={"width": 1280, "height": 900})
         self.context.add_init_script(WATCH)
         self.problems: list[str] = []
@@ -154,7 +109,7 @@ class Watched:
         self.context.close()
 
 
-def test_key_pages_work_under_the_csp_with_no_violation(server, browser):  # noqa: F811
+def test_key_pages_work_under_the_csp_with_no_violation(server, browser):
     base, ids = server
     nadia = Watched(browser, base, "nadia")
     page = nadia.visit("/objects/EG-MOA-2026-0200/")

@@ -12,30 +12,15 @@ session opens on 1 January: on any day of the year the file can be entered, subm
 and decided in the same session year, with the calendar checks still running on every step.
 """
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-PASSWORD = "heritage-Browser-2026"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from turath.core.tests.browser import BROWSER, SHOTS, served
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
-]
+PASSWORD = "heritage-Browser-2026"
+
+pytestmark = BROWSER
 
 # Made through the real services: Egypt's heritage ministry (an editor and the national commission's
 # administrator), Morocco's ministry (the evaluator), the secretariat, and one Egyptian place per language run.
@@ -115,54 +100,10 @@ TEXT = {
 DECISION_CODE = {"ar": "COM 14.B.3", "fr": "COM 14.B.4"}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    var_dir = tempfile.mkdtemp(prefix="turath-heritage-browser-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1")
-    turath = [str(BIN / "turath")] if (BIN / "turath").exists() else [sys.executable, "-m", "turath.cli"]
-    subprocess.run([*turath, "setup"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    subprocess.run([*turath, "shell", "-c", FIXTURE], env=env, cwd=ROOT, check=True, capture_output=True,
-                   timeout=300)
-    port = _free_port()
-    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate"], env=env, cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("turath serve did not start: " + (Path(var_dir) / "serve.log").read_text()) from None
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with served(FIXTURE, "turath-heritage-browser-") as instance:
+        yield instance.base
 
 
 class Procedure:

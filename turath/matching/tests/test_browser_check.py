@@ -5,29 +5,20 @@ screen-reader announcements. Screenshots go to test-artifacts/screenshots/check-
 
 import io
 import json
-import os
 import re
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from turath.register.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, SHOTS, _free_port
+from turath.core.tests.browser import BROWSER, SHOTS, served
 
 skimage = pytest.importorskip("skimage")
 DATA = Path(skimage.__file__).parent / "data"
 PASSWORD = "browser-Test-2026"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed"),
-]
+pytestmark = BROWSER
 
 FIXTURE = r"""
 from turath.core.context import acting_as
@@ -68,50 +59,8 @@ def phone_shot(name: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def server():
-    var_dir = tempfile.mkdtemp(prefix="turath-check-browser-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1")
-    # Through the interpreter from the checkout (not the venv's `turath` script, which imports the
-    # package it was installed from): the code under test is this checkout's.
-    turath = [sys.executable, "-m", "turath.cli"]
-    run = lambda *args: subprocess.run([*turath, *args], env=env, cwd=ROOT, check=True,  # noqa: E731
-                                       capture_output=True, timeout=600)
-    run("setup")
-    run("shell", "-c", FIXTURE)
-    run("matching", "reindex")
-    port = _free_port()
-    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate", "--no-worker"], env=env,
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError((Path(var_dir) / "serve.log").read_text()) from None
-            time.sleep(0.3)
-    yield {"base": base, "run": run}
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with served(FIXTURE, "turath-check-browser-", reindex=True, worker=False) as instance:
+        yield instance
 
 
 def phone_page(browser, base, lang):
@@ -152,7 +101,7 @@ def polygons_are_coordinate_pairs(page):
 
 @pytest.mark.parametrize("lang", ["ar", "fr"])
 def test_check_on_a_phone(server, browser, lang):
-    base = server["base"]
+    base = server.base
     page = phone_page(browser, base, lang)
     assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ar" else "ltr")
     assert page.get_attribute("#id_photos", "capture") == "environment"
@@ -203,9 +152,9 @@ def test_check_on_a_phone(server, browser, lang):
     page.wait_for_selector(".msg-success")
     assert "EG-MUS-0003" not in page.content()
     shot(page, f"check-phone-hidden-asked-{lang}")
-    out = server["run"]("shell", "-c", "import json; from turath.core.models import AuditEntry; "
-                        "print(json.dumps(list(AuditEntry.objects.filter(action='matching.check.request_contact')"
-                        ".values_list('after', flat=True))))").stdout.decode()
+    out = server.run("shell", "-c", "import json; from turath.core.models import AuditEntry; "
+                     "print(json.dumps(list(AuditEntry.objects.filter(action='matching.check.request_contact')"
+                     ".values_list('after', flat=True))))")
     entries = json.loads(out.strip().splitlines()[-1])
     assert entries and all(e["hidden_matches"] >= 1 and e["agency"] == "ma-customs" for e in entries)
     page.context.close()

@@ -1,29 +1,13 @@
 """End to end in Debian's Chromium: a real `turath serve` on its own temporary database, driven
 with Playwright. Screenshots of each step go to test-artifacts/screenshots/."""
 
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parents[3]
-BIN = Path(sys.executable).parent
-SHOTS = ROOT / "test-artifacts" / "screenshots"
-PASSWORD = "browser-Test-2026"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+from turath.core.tests.browser import BROWSER, SHOTS, served
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"{CHROMIUM} is not installed (apt-get install chromium)"),
-]
+PASSWORD = "browser-Test-2026"
+
+pytestmark = BROWSER
 
 # Made through the real services, like any agency's data: two agencies, an editor, a few records.
 FIXTURE = r"""
@@ -65,55 +49,10 @@ print("fixture ready")
 """.replace("PASSWORD", repr(PASSWORD))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server():
-    var_dir = tempfile.mkdtemp(prefix="turath-browser-")
-    env = {k: v for k, v in os.environ.items() if k != "TURATH_DATABASE_URL"}
-    env.update(TURATH_VAR_DIR=var_dir, TURATH_DEBUG="0", PYTHONUNBUFFERED="1")
-    # The installed `turath` command, or the same entry point through the interpreter before `make install`.
-    turath = [str(BIN / "turath")] if (BIN / "turath").exists() else [sys.executable, "-m", "turath.cli"]
-    subprocess.run([*turath, "setup"], env=env, cwd=ROOT, check=True, capture_output=True, timeout=300)
-    subprocess.run([*turath, "shell", "-c", FIXTURE], env=env, cwd=ROOT, check=True, capture_output=True,
-                   timeout=300)
-    port = _free_port()
-    log = open(Path(var_dir) / "serve.log", "w")  # noqa: SIM115 - closed after the server stops
-    proc = subprocess.Popen([*turath, "serve", "--port", str(port), "--no-migrate"], env=env, cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise RuntimeError("turath serve did not start: " + (Path(var_dir) / "serve.log").read_text()) from None
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    with served(FIXTURE, "turath-browser-") as instance:
+        yield instance.base
 
 
 def sign_in(context, base, username="amina"):
@@ -188,7 +127,9 @@ def test_search_in_arabic_with_a_facet_and_open_an_object(server, desktop):
     assert "مخطوط مملوكي مذهب من القاهرة" in page.locator("h1").inner_text()
     assert "هـ" in page.content() or "AH" in page.content()
     assert page.locator(".gallery img").count() == 1
-    # The thumbnail really loaded through the permission-checked image view.
+    # The thumbnail really loaded through the permission-checked image view (it is loading="lazy": the
+    # page's load event does not wait for it, so under load it could still be on its way).
+    page.wait_for_function("document.querySelector('.gallery img').complete")
     assert page.evaluate("document.querySelector('.gallery img').naturalWidth") > 0
     shot(page, "04-arabic-object")
 

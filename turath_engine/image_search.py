@@ -1,0 +1,115 @@
+"""From a query photo to verified evidence per reference image: the first stage's shortlist (global
+descriptors' ANN search re-ranked by word matches, or the inverted file), PDQ near-duplicates, then
+two-stage geometric verification."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .features import orb_features, pdq_hash
+from .fusion import Allowed, KeyGroup, allowed
+from .globaldesc import default_descriptor
+from .images import ImageIndex
+from .imaging import load_image
+from .verify import QueryDescriptors, ransac, verify
+from .visual_words import word_matches
+
+SHORTLIST = 60  # candidates that get the cheap RANSAC on word matches (~0.5 ms each)
+REFINE = 3  # of those, how many get full descriptor matching (~10-15 ms each) ...
+REFINE_TOP = 10  # ... plus the first few of the shortlist order, whatever stage A said (~3 ms each)
+PDQ_NEAR = 70  # Hamming distance (of 256) under which a PDQ neighbour joins the shortlist
+QUERY_SOFT_WORDS = 2  # sub-words per query descriptor (see Vocabulary.assign_multi)
+GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similarity)
+
+
+def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_image: dict[int, dict],
+                 flags: list[str]) -> None:
+    """Add the verified matches of query photo number ``qi`` to ``per_image`` (image id -> evidence;
+    the best of several photos is kept). Raises BadImageError: the caller must know."""
+    img = load_image(src)
+    qf = orb_features(img, query=True)
+    if len(qf.des) < 30:
+        flags.append(f"image{qi}:low_texture")
+    soft = images.vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
+    qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
+    if images.uses_words:
+        short, pairs = images.words.scores(soft.ravel(), qf.des, 400, images.live, qkp)
+    else:
+        qv = default_descriptor().describe_regions(qf.des, qf.xy, qf.size)
+        sims = images.gidx.search(qv, GLOBAL_K, images.live)
+        cand = sorted(sims, key=lambda i: -sims[i])[:GLOBAL_K]
+        short, pairs = word_matches(images.store, cand, soft.ravel(), qf.des, qkp)
+    pdq, _q = pdq_hash(img)
+    if images.pdq.ntotal:
+        D, Idx = images.pdq.search(pdq.reshape(1, 32), min(10, images.pdq.ntotal))
+        near = [(int(i), int(d)) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0 and d <= PDQ_NEAR]
+    else:
+        near = []
+    order = [i for i, _ in near] + [i for i, _ in short]
+    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs)
+
+
+def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs):
+    """Two-stage geometric verification of the shortlist.
+
+    Stage A (cheap, SHORTLIST candidates): RANSAC on the Hamming-embedding word matches found
+    while shortlisting, no descriptor matching. Stage B (REFINE best of stage A): full ORB
+    matching with the ratio test against the stored descriptors, RANSAC again; the better of
+    the two is kept. Allowed and hidden candidates are counted separately so that
+    ``allowed_keys`` never starves the visible list and hidden matches can still be counted.
+    """
+    db = images.store.db
+    q_to_orig = (img.original_size[0] / img.rgb.shape[1]) / qf.scale if qf.scale else 1.0
+    pr, pq, pxy = pairs
+    srt = np.argsort(pr, kind="stable")
+    pr_s = pr[srt]
+    chosen = []
+    n_allowed = n_hidden = 0
+    seen = set()
+    for iid in order:
+        if iid in seen:
+            continue
+        seen.add(iid)
+        if n_allowed >= SHORTLIST and n_hidden >= SHORTLIST // 2:
+            break
+        row = db.execute("SELECT key, grp, meta, shard, off, n, fw, fh, scale FROM images WHERE id=?", (iid,)).fetchone()
+        if row is None:
+            continue
+        ok = allowed(allowed_keys, KeyGroup(row[0], row[1]))
+        if ok and n_allowed >= SHORTLIST or (not ok and n_hidden >= SHORTLIST // 2):
+            continue
+        n_allowed += ok
+        n_hidden += not ok
+        chosen.append((iid, row))
+    results = {}
+    for iid, row in chosen:
+        key, grp, meta, sid, off, n, fw, fh, scale = row
+        a, b = np.searchsorted(pr_s, iid), np.searchsorted(pr_s, iid, side="right")
+        sel = srt[a:b]
+        v = ransac(pxy[sel], qf.xy[pq[sel]], (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig, max_iters=2000)
+        results[iid] = v
+    # stage B on the most promising few
+    # Stage A is noisy (few true word matches under blur/clutter), so the best few by the
+    # shortlist score are refined as well as the best few by stage-A inliers.
+    best = sorted(results, key=lambda i: -results[i].inliers)[:REFINE]
+    for iid, _row in chosen[:REFINE_TOP]:
+        if iid not in best:
+            best.append(iid)
+    rows = dict(chosen)
+    q_index = QueryDescriptors(qf.des) if best else None
+    for iid in best:
+        key, grp, meta, sid, off, n, fw, fh, scale = rows[iid]
+        des, xy, _w = images.store.read_record(sid, off, n)
+        v = verify(qf.xy, qf.des, xy, des, (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig, q_index)
+        if v.inliers > results[iid].inliers:
+            results[iid] = v
+    for iid, v in results.items():
+        key, grp, meta, *_ = rows[iid]
+        prev = per_image.get(iid)
+        if prev is None or v.inliers > prev["inliers"]:
+            per_image[iid] = {"key": key, "group": grp, "meta": json.loads(meta or "{}"), "query_index": qi,
+                              "inliers": v.inliers, "matches": v.matches, "bow_score": round(bow_of.get(iid, 0.0), 4),
+                              "ref_polygon": v.ref_polygon, "ref_bbox": v.ref_bbox, "query_polygon": v.query_polygon,
+                              "pdq_distance": pdq_of.get(iid)}
