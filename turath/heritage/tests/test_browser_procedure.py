@@ -328,12 +328,21 @@ def test_place_map_shows_the_place_above_the_outline(server, browser, lang):
         assert "Rosetta" in page.content() or "رشيد" in page.content()
         page.wait_for_selector(".leaflet-outline-pane path", state="attached", timeout=15000)
         page.locator("#heritage-map").scroll_into_view_if_needed()
-        marker = page.locator(".leaflet-overlay-pane path.leaflet-interactive").first
-        mbox = marker.bounding_box()
-        assert mbox, "no marker drawn"
-        # What is drawn at the marker's centre is the marker, not the outline's land.
-        top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.leaflet-pane').className",
-                            [mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2])
+        assert page.locator(".leaflet-overlay-pane path.leaflet-interactive").count(), "no marker drawn"
+        # What is drawn at the marker's centre is the marker, not the outline's land. Measured and hit-tested
+        # in one step, once the map has settled with the marker in view (under load Leaflet may still be
+        # fitting the view when the page first reports the marker).
+        pane_at_marker = """() => {
+            const m = document.querySelector('.leaflet-overlay-pane path.leaflet-interactive');
+            const r = m && m.getBoundingClientRect();
+            if (!r || !r.width) return null;
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return null;
+            const pane = document.elementFromPoint(x, y)?.closest('.leaflet-pane');
+            return pane ? pane.className : null;
+        }"""
+        page.wait_for_function(pane_at_marker, timeout=15000)
+        top = page.evaluate(pane_at_marker)
         assert "leaflet-overlay-pane" in top, top
         assert page.locator("#heritage-map").get_attribute("role") == "region"
         page.screenshot(path=str(SHOTS / f"heritage-{lang}-place-map-phone.png"), full_page=True)
