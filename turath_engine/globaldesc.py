@@ -2,7 +2,8 @@
 
 VLAD on the ORB descriptors the engine already computes (so an existing index can be given its
 global descriptors from its shards, without the images): each descriptor's 256 bits, as a float
-vector, are assigned to the nearest of K codewords and the residuals summed per codeword; power
+vector, are assigned to the nearest of K codewords (ASSIGN nearest, weighted 1, 1/2, ..., when
+multiple assignment is switched on) and the residuals summed per codeword; power
 (signed square root) and per-codeword normalisation, then a learned projection (PCA, then whitening
 by the covariance of *matching* pairs, i.e. of the differences between a register image and a photo
 of it) to DIM dimensions, L2-normalised. Cosine similarity = inner product.
@@ -14,6 +15,7 @@ photos of them made with a seed the benchmark never indexes (benchmarks/matching
 from __future__ import annotations
 
 import functools
+import hashlib
 import os
 
 import numpy as np
@@ -27,22 +29,32 @@ MODEL_FILES = {name: os.path.join(DATA_DIR, f"vlad_orb_{name}.npy") for name in 
 REGIONS = ((0, 0, 1, 1), (0.15, 0.15, 0.85, 0.85), (0, 0, 0.62, 0.62), (0.38, 0, 1, 0.62),
            (0, 0.38, 0.62, 1), (0.38, 0.38, 1, 1))
 MIN_REGION_FEATURES = 80
+# Codewords per descriptor, the j-th nearest weighted 2**-j. 2 (multiple assignment) was measured
+# (benchmarks/matching/RESULTS.md, 2026-12-07 "hard photos"): better in the first 100, not in the
+# first 200 that the engine re-ranks, and 3 queries fewer at rank 1 end to end; so 1.
+ASSIGN = 1
+# Recorded by an index with its descriptors: an index whose descriptors were computed with another
+# model or ASSIGN must have them recomputed (from its shards) before it is searched.
+_VERSION_TAG = f"vlad-orb assign={ASSIGN}"
 
 
-def raw_vlad(des: np.ndarray, codebook: np.ndarray) -> np.ndarray:
+def raw_vlad(des: np.ndarray, codebook: np.ndarray, assign: int = ASSIGN) -> np.ndarray:
     """(K*256,) float32 VLAD of (n, 32) uint8 ORB descriptors, power- and intra-normalised."""
     k = len(codebook)
     out = np.zeros((k, 256), np.float32)
     if len(des):
         bits = np.unpackbits(np.asarray(des, np.uint8), axis=1).astype(np.float32)
-        # nearest codeword by squared distance: |b|^2 is per-row constant, so argmax(2 b.c - |c|^2)
+        # nearest codewords by squared distance: |b|^2 is per-row constant, so argmax(2 b.c - |c|^2)
         # einsum, not @: OpenBLAS's threads spin against the other processes on a shared 2-core
         # machine (a 6x8192 by 8192x256 product took 118 ms with @, 3 ms with einsum)
-        a = np.argmax(np.einsum("nd,kd->nk", bits, 2 * codebook) - (codebook * codebook).sum(1), axis=1)
-        order = np.argsort(a, kind="stable")
-        sa = a[order]
-        starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
-        out[sa[starts]] = np.add.reduceat((bits - codebook[a])[order], starts, axis=0)
+        s = np.einsum("nd,kd->nk", bits, 2 * codebook) - (codebook * codebook).sum(1)
+        nearest = np.argmax(s, axis=1)[:, None] if assign == 1 else np.argsort(-s, axis=1)[:, :assign]
+        for j in range(nearest.shape[1]):
+            a = nearest[:, j]
+            order = np.argsort(a, kind="stable")
+            sa = a[order]
+            starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
+            out[sa[starts]] += np.add.reduceat((bits - codebook[a])[order], starts, axis=0) * (0.5 ** j)
         out = np.sign(out) * np.sqrt(np.abs(out))
         n = np.linalg.norm(out, axis=1, keepdims=True)
         out = out / np.maximum(n, 1e-9)
@@ -56,6 +68,12 @@ class GlobalDescriptor:
         self.mean = mean.astype(np.float32)
         self.proj = proj.astype(np.float32)  # (raw_dim, DIM)
         self.dim = self.proj.shape[1]
+        h = hashlib.sha256(_VERSION_TAG.encode())
+        for a in (codebook, mean, proj):
+            h.update(np.ascontiguousarray(a).tobytes())
+        # what an index records with its descriptors (meta 'gdesc_version'): another value means
+        # they were computed by another model and must be recomputed
+        self.version = f"{_VERSION_TAG} {h.hexdigest()[:16]}"
 
     def project(self, raw: np.ndarray) -> np.ndarray:
         y = np.einsum("nr,rd->nd", np.atleast_2d(raw) - self.mean, self.proj)  # not @: see raw_vlad

@@ -40,10 +40,10 @@ class ImageIndex:
         for (i,) in db.execute("SELECT id FROM images"):
             self.live[i] = True
         self.words.load(enabled=self.uses_words)
-        self.gidx = self.store.load_global(lambda sid, off, n: self.store.read_record(sid, off, n)[0])
+        self.gidx, stale = self.store.load_global(lambda sid, off, n: self.store.read_record(sid, off, n)[0])
         self.pdq, behind = self.store.id_index("pdq.faiss", lambda: faiss.IndexBinaryIDMap2(faiss.IndexBinaryFlat(256)),
                                                "SELECT id, pdq FROM images", np.uint8)
-        return behind
+        return behind or stale
 
     def id_of(self, key: str) -> int | None:
         r = self.store.db.execute("SELECT id FROM images WHERE key=?", (key,)).fetchone()

@@ -82,6 +82,7 @@ class Store:
         self.db.execute("INSERT INTO meta VALUES ('vocab_k', ?)", (str(self.vocab_k),))
         self.db.execute("INSERT INTO meta VALUES ('bow_built', '-1')")
         self.db.execute("INSERT INTO meta VALUES ('global_built', '-1')")
+        self.db.execute("INSERT INTO meta VALUES ('gdesc_version', ?)", (default_descriptor().version,))
 
     def _check_schema(self):
         rows = dict(self.db.execute("SELECT k, v FROM meta").fetchall())
@@ -245,12 +246,21 @@ class Store:
 
     # ------------------------------------------------------------ the first stage: snapshot + delta
 
-    def load_global(self, read_descriptors: Callable[[int, int, int], np.ndarray]) -> GlobalIndex:
+    def load_global(self, read_descriptors: Callable[[int, int, int], np.ndarray]) -> tuple[GlobalIndex, bool]:
         """Memory-map the first stage's snapshot; images added since are its delta (from the database).
         ``read_descriptors(shard, offset, n)`` gives an image's ORB descriptors, for an index from before
-        the first stage (its global descriptors are computed once, from the shards)."""
+        the first stage (its global descriptors are computed once, from the shards). Also returns whether
+        the snapshot must be rebuilt (the descriptors were another model's)."""
         gd = default_descriptor()
         gidx = GlobalIndex(self.fpath("global.faiss"), gd.dim)
+        stale = self.meta("gdesc_version") != gd.version
+        if stale:
+            # Descriptors of another model (retrained, or stored before the version was recorded) have
+            # the same size but would be compared with queries described by this one: recomputed below
+            # from the shards, the snapshot rebuilt by the next flush. A crash before the version is
+            # recorded only repeats this.
+            self.db.execute("UPDATE images SET gdesc = NULL")
+            self.set_meta("global_built", -1)
         missing = self.db.execute("SELECT id, shard, off, n FROM images WHERE gdesc IS NULL").fetchall()
         if missing:
             self.db.execute("BEGIN")
@@ -258,6 +268,8 @@ class Store:
                 des = read_descriptors(sid, off, n)
                 self.db.execute("UPDATE images SET gdesc=? WHERE id=?", (gd.describe(des).astype(np.float16).tobytes(), iid))
             self.db.execute("COMMIT")
+        if stale:
+            self.set_meta("gdesc_version", gd.version)
         built = int(self.meta("global_built", "-1"))
         if built >= 0:
             if not os.path.exists(gidx.path):
@@ -268,7 +280,7 @@ class Store:
             ids.append(iid)
             vecs.append(np.frombuffer(g, np.float16).astype(np.float32))
         gidx.set_delta(ids, vecs)
-        return gidx
+        return gidx, stale
 
     def rebuild_global(self, gidx: GlobalIndex) -> None:
         """Fold every live descriptor into a new first-stage snapshot (atomic replace), then move the mark."""

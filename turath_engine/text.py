@@ -376,6 +376,7 @@ class ConceptExtractor:
         forms = [self._variants(t) for t in toks]
         out: dict[str, set[str]] = {}
         in_phrase: set[int] = set()  # words of a matched label of several words
+        in_run: set[int] = set()  # words of a matched label of several consecutive words
         single: dict[int, set[str]] = {}
         for i in range(len(forms)):
             if forms[i][0] not in self._firsts and forms[i][1] not in self._firsts:
@@ -391,10 +392,14 @@ class ConceptExtractor:
                     out.setdefault(" ".join(toks[i:i + n]), set()).update(got)
                     if n > 1:
                         in_phrase.update(range(i, i + n))
+                        in_run.update(range(i, i + n))
                     else:
                         single[i] = got
-            # Arabic adjectives follow their noun and stack: «تمثال فخاري صغير» is a «تمثال صغير» (figurine)
-            if i + 2 < len(forms) and _AR_CHARS.search(toks[i]) and _AR_CHARS.search(toks[i + 2]):
+            # Arabic adjectives follow their noun and stack: «تمثال فخاري صغير» is a «تمثال صغير» (figurine);
+            # but three words already read as one label are that label: «العصر الحجري الحديث» is the
+            # Neolithic, not also «العصر الحديث» (modern)
+            if (i + 2 < len(forms) and _AR_CHARS.search(toks[i]) and _AR_CHARS.search(toks[i + 2])
+                    and not {i, i + 1, i + 2} <= in_run):
                 pair = (forms[i], forms[i + 2])
                 got = self.exact.get((pair[0][0], pair[1][0])) or self.stemmed.get((pair[0][1], pair[1][1]))
                 if got:

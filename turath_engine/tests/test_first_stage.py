@@ -191,3 +191,26 @@ def test_words_shared_by_several_records_do_not_score_one(tmp_path):
     assert max(c.independent_score for c in coins) > 0.9  # each alone would have looked certain
     assert res.similar
     eng.close()
+
+
+def test_an_index_whose_descriptors_another_model_computed_gets_them_recomputed(index_copy, photos):
+    """A retrained descriptor has the same size: without the version recorded with the stored
+    descriptors, queries would be compared with another model's vectors, silently (failed before)."""
+    from turath_engine.globaldesc import default_descriptor
+
+    gd = default_descriptor()
+    db = sqlite3.connect(os.path.join(index_copy, "engine.sqlite3"))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('gdesc_version', 'vlad-orb assign=1 0123456789abcdef')")
+    db.execute("UPDATE images SET gdesc=?", (np.full(gd.dim, 0.0625, np.float16).tobytes(),))  # another model's
+    db.commit()
+    db.close()
+    with Engine.open(index_copy) as eng:
+        assert eng.store.meta("gdesc_version") == gd.version
+        sid, off, n, g = eng.store.db.execute(
+            "SELECT shard, off, n, gdesc FROM images WHERE key='obj-rocket:1'").fetchone()
+        des = eng.store.read_record(sid, off, n)[0]
+        assert np.array_equal(np.frombuffer(g, np.float16), gd.describe(des).astype(np.float16))
+        q = phone_photo(photos["rocket"], angle=10, scale=0.8, gain=0.7)
+        assert eng.query(images=[q]).candidates[0].key == "obj-rocket"
+        eng.flush()  # the snapshot is rebuilt from the recomputed descriptors
+        assert eng.images.gidx.snapshot.ntotal == len(eng) and eng.images.gidx.delta_ids == []

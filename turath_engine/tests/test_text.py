@@ -306,3 +306,14 @@ def test_an_arabic_adjective_between_the_words_of_a_label_does_not_hide_it():
                            ("Figurine", "figurine")], descriptive=False)
     assert concept_tokens("تمثال فخاري صغير لحصان", ex) == ["concept:figurine", "concept:pottery", "concept:statue"]
     assert concept_tokens("تمثال فخاري كبير", ex) == ["concept:pottery", "concept:statue"]
+
+
+def test_a_three_word_label_is_not_also_read_as_its_first_and_last_words():
+    """«العصر الحجري الحديث» is the Neolithic; reading its first and third words as «العصر الحديث»
+    (modern) put a Neolithic axe among modern objects (failed before)."""
+    from turath_engine.text import ConceptExtractor, concept_tokens
+
+    ex = ConceptExtractor([("العصر الحجري الحديث", "neolithic"), ("العصر الحديث", "modern"),
+                           ("فأس", "axe")], descriptive=False)
+    assert concept_tokens("فأس من العصر الحجري الحديث", ex) == ["concept:axe", "concept:neolithic"]
+    assert concept_tokens("فأس من العصر الحديث", ex) == ["concept:axe", "concept:modern"]
