@@ -302,5 +302,6 @@ class Engine:
                 per_image, tscores, self.texts.meta_of, self.cal, self.threshold, with_images=bool(images),
                 facets=facets, filters=filters, top=top, allowed_keys=allowed_keys, group=group,
                 include_below_threshold=include_below_threshold, flags=flags)
-            return QueryResult(candidates=visible, hidden_count=hidden, threshold=self.threshold, flags=flags,
+            return QueryResult(candidates=visible, hidden_count=len(hidden), hidden_groups=hidden,
+                               threshold=self.threshold, flags=flags,
                                ms=round((time.perf_counter() - t0) * 1000, 1), similar=similar)

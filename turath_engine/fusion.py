@@ -78,6 +78,9 @@ class Candidate:
 class QueryResult:
     candidates: list[Candidate]
     hidden_count: int = 0  # matches above the threshold that allowed_keys hid from this caller
+    # which entries those were: for the host application only (to ask their owners on the caller's
+    # behalf), never for the caller; not in to_dict()
+    hidden_groups: list[str] = field(default_factory=list)
     threshold: float = 0.5
     flags: list[str] = field(default_factory=list)
     ms: float = 0.0
@@ -94,11 +97,11 @@ class QueryResult:
 def fuse(per_image: dict[int, dict], tscores: dict[str, tuple[float, dict]], text_meta: Callable[[str], dict],
          cal: dict, threshold: float, *, with_images: bool, facets: dict | None, filters: dict | None, top: int,
          allowed_keys: Allowed, group: bool, include_below_threshold: bool,
-         flags: list[str]) -> tuple[list[Candidate], int, bool]:
+         flags: list[str]) -> tuple[list[Candidate], list[str], bool]:
     """Group the verified images and the text scores by register entry and fuse them.
 
-    Returns (visible candidates best first, at most ``top``; confident matches hidden by
-    ``allowed_keys``; whether several candidates are look-alikes). Appends ``similar_objects`` to
+    Returns (visible candidates best first, at most ``top``; the groups of the confident matches
+    hidden by ``allowed_keys``; whether several candidates are look-alikes). Appends ``similar_objects`` to
     ``flags`` when they are."""
     groups: dict[str, dict] = {}
     for ev in per_image.values():
@@ -149,7 +152,7 @@ def fuse(per_image: dict[int, dict], tscores: dict[str, tuple[float, dict]], tex
     if similar:
         flags.append("similar_objects")
     cands.sort(key=lambda c: (-c.score, c.key))
-    visible, hidden = [], 0
+    visible, hidden = [], []
     for c in cands:
         # The no-match threshold applies to a candidate's own confidence: look-alikes are all
         # shown (flagged similar, each with its shared, lower confidence), never dropped for
@@ -157,7 +160,7 @@ def fuse(per_image: dict[int, dict], tscores: dict[str, tuple[float, dict]], tex
         ok = allowed(allowed_keys, c)
         if not ok:
             if c.independent_score >= threshold:
-                hidden += 1
+                hidden.append(c.group)
             continue
         if c.independent_score < threshold and not include_below_threshold:
             continue

@@ -70,6 +70,9 @@ class ReportForm(TextLimits, forms.Form):
 
 class SeizureForm(TextLimits, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # A seizure started from a check's «Same object»: the record (and the check) it was recognised as.
+    record = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    check = forms.UUIDField(widget=forms.HiddenInput, required=False)
     seized_on = forms.CharField(label=_("date of seizure"), widget=DATE)
     border_post = forms.CharField(label=_("border post"), required=False, max_length=200)
     place = forms.CharField(label=_("place"), max_length=300)

@@ -202,6 +202,7 @@ class AlertSource(models.TextChoices):
     SEIZURE = "seizure", _("Seizure")
     DISCOVERED = "discovered", _("Object discovered, owner unknown")
     MATCH = "match", _("Recognised at an inspection")
+    CONTACT = "contact", _("Request to be put in touch")
 
 
 class Alert(models.Model):
@@ -212,6 +213,9 @@ class Alert(models.Model):
     report = models.ForeignKey(Report, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
     seizure = models.ForeignKey(Seizure, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
     object = models.ForeignKey(CulturalObject, null=True, blank=True, on_delete=models.CASCADE, related_name="alerts")
+    # A contact request: the check whose hidden matches the secretariat is asked about.
+    match_check = models.ForeignKey("matching.MatchCheck", null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="+")
     created = models.DateTimeField(auto_now_add=True, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
     read_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,

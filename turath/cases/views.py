@@ -218,17 +218,24 @@ def alert_feed(request, agency_code):
 def seizure_create(request):
     if not can_add(request.user):
         raise Http404
-    form = SeizureForm(request.POST or None)
+    source = request.POST if request.method == "POST" else request.GET
+    recognised, check = services.recognised_at_check(request.user, source.get("record"), source.get("check"))
+    form = SeizureForm(request.POST or None, initial={"record": recognised.record_number if recognised else "",
+                                                      "check": check.uid if check else None})
     if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k not in ("version", "record", "check")}
         try:
-            seizure = services.create_seizure(request.user, {k: v for k, v in form.cleaned_data.items()
-                                                             if k != "version"})
+            if recognised:
+                seizure = services.seize_recognised_object(request.user, data, recognised, check=check)
+            else:
+                seizure = services.create_seizure(request.user, data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
             messages.success(request, _("Seizure %(n)s was recorded. Now enter the seized items.") % {"n": seizure.number})
             return redirect("cases:seizure-detail", pk=seizure.pk)
-    return render(request, "cases/form.html", {"nav": "cases", "form": form, "title": _("Record a seizure")})
+    return render(request, "cases/form.html", {"nav": "cases", "form": form, "title": _("Record a seizure"),
+                                               "recognised": recognised})
 
 
 @login_required

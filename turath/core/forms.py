@@ -45,7 +45,8 @@ def message_domain_error(request, exc: DomainError) -> None:
 
 def limit_text_fields(form: forms.BaseForm, limit: int = LONG_TEXT) -> None:
     for field in form.fields.values():
-        if isinstance(field, forms.CharField) and field.max_length is None:
+        # UUIDField is a CharField whose value is not text (a UUID has no length)
+        if isinstance(field, forms.CharField) and not isinstance(field, forms.UUIDField) and field.max_length is None:
             field.max_length = limit
             field.validators.append(MaxLengthValidator(limit))
             if not field.widget.is_hidden:

@@ -30,6 +30,7 @@ class Sharing(models.TextChoices):
 
 VIEW, ADD, CHANGE, DELETE, WORK = "view", "add", "change", "delete", "work"
 AUDIT = "audit"  # read a record's audit trail (register.CulturalObject)
+LOCATE = "locate"  # learn which agency holds a record, not its content (the secretariat putting agencies in touch)
 
 NOTHING = Q(pk__in=[])
 

@@ -66,6 +66,9 @@ class MatchCheck(models.Model):
     candidates = models.JSONField(default=list, blank=True)
     risk_hits = models.JSONField(default=list, blank=True)
     hidden_matches = models.PositiveIntegerField(default=0)
+    # Which records those were (pks): never shown to the checking agency; listed, as each reader may see
+    # them, to the secretariat when the officer asks to be put in touch (cases: the contact alert).
+    hidden_objects = models.JSONField(default=list, blank=True)
     elapsed_ms = models.FloatField(default=0)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     decided_object = models.ForeignKey(CulturalObject, null=True, blank=True, on_delete=models.SET_NULL,

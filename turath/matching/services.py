@@ -171,6 +171,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
             candidates=[{"record_number": c.object.record_number, "object": c.object.pk, "score": c.score}
                         for c in candidates],
             risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1),
+            hidden_objects=[int(g) for g in getattr(result, "hidden_groups", []) if str(g).isascii() and str(g).isdigit()],
             subject=subject_obj)
         audit.record("matching.check.run", check, object_repr=f"check {check.uid}",
                      after={"photos": check.photos, "words": check.words, "candidates": check.candidates,
@@ -180,16 +181,18 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
 
 def request_contact(user, check: MatchCheck) -> None:
     """The officer asks the secretariat to put them in touch with the agencies owning the confident
-    matches hidden from them. An audit entry is the request (the secretariat reads it with what was
-    asked: words, photo fingerprints, how many matches were hidden); the officer learns nothing more
+    matches hidden from them: audited, and sent as `contact_requested` (cases alerts the secretariat,
+    listing the hidden records as the secretariat may see them); the officer learns nothing more
     about those records."""
     if check.by_id != user.pk and check.agency_id != user.agency_id:
         raise NotPermitted(_("Only the agency that made the check can ask."))
     if not check.hidden_matches:
         raise CheckRefused(_("This check found no match hidden from your agency."))
-    audit.record("matching.check.request_contact", check, object_repr=f"check {check.uid}",
-                 after={"hidden_matches": check.hidden_matches, "agency": user.agency.code if user.agency else "",
-                        "photos": check.photos, "words": check.words})
+    with transaction.atomic():
+        audit.record("matching.check.request_contact", check, object_repr=f"check {check.uid}",
+                     after={"hidden_matches": check.hidden_matches, "agency": user.agency.code if user.agency else "",
+                            "photos": check.photos, "words": check.words})
+        signals.contact_requested.send(sender=MatchCheck, user=user, check=check)
 
 
 def record_decision(user, check: MatchCheck, decision: str, record_number: str = "", note: str = "") -> MatchCheck:

@@ -11,6 +11,9 @@ from .index import image_key
 # record) and check. Sent inside the decision's transaction; cases receives it (alerts the owning
 # agency, links a seized item to the record), so matching imports nothing of the apps built on it.
 match_confirmed = Signal()
+# An officer asked to be put in touch with the owners of the matches a check hid from them: user and
+# check (its hidden_objects). Sent inside the request's transaction; cases alerts the secretariat.
+contact_requested = Signal()
 
 
 def _enqueue_index(object_pk: int):

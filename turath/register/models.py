@@ -4,11 +4,12 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from turath.core.models import AgencyKind, Role
 from turath.core.multilingual import show
-from turath.core.permissions import AUDIT, SharedRecord, agency_of, change_q, view_q
+from turath.core.permissions import AUDIT, LOCATE, SharedRecord, agency_of, change_q, view_q
 from turath.vocabulary.models import Concept
 
 
@@ -124,6 +125,13 @@ class CulturalObject(SharedRecord):
             if agency is not None and agency.kind == AgencyKind.SECRETARIAT and user.has_role(Role.EDITOR):
                 return view_q(user)
             return change_q(user)
+        if action == LOCATE:
+            # Which agency holds a record: the secretariat learns it for every record, so that it can put
+            # an officer whose check hit a record not shared with them in touch with its agency.
+            agency = agency_of(user)
+            if agency is not None and agency.kind == AgencyKind.SECRETARIAT:
+                return Q()
+            return view_q(user)
         return super().permission_q(user, action)
 
     def title_in(self, lang):

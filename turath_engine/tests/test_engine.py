@@ -82,6 +82,7 @@ def test_allowed_keys_filter_before_truncation_and_hidden_count(built_index, pho
         assert res.hidden_count == 1
         res = eng.query(images=[q], top=1, allowed_keys=lambda key, group: group != "obj-coffee")
         assert res.hidden_count == 1 and not any(c.key == "obj-coffee" for c in res.candidates)
+        assert res.hidden_groups == ["obj-coffee"] and "hidden_groups" not in res.to_dict()
         res = eng.query(images=[q], top=1, allowed_keys={"obj-coffee:1"})  # image-level permission
         assert [c.key for c in res.candidates] == ["obj-coffee"] and res.hidden_count == 0
 

@@ -12,6 +12,7 @@ user may see a case but not do this to it (the API and the forms map them, core.
 from .alerts import (  # noqa: F401
     absolute_url,
     agency_feed,
+    alert_contact_request,
     alert_language,
     alert_match_confirmed,
     alert_object,
@@ -74,6 +75,8 @@ from .seizures import (  # noqa: F401
     link_candidate,
     match_confirmed,
     publish_seizure,
+    recognised_at_check,
+    seize_recognised_object,
     seizure_items,
     update_seizure,
 )

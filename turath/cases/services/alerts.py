@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.errors import NotPermitted, RecordInvalid, TransitionNotAllowed
-from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, User
-from turath.core.multilingual import show
-from turath.core.permissions import Sharing, agency_reader
+from turath.core.models import LAW_ENFORCEMENT_KINDS, Agency, AgencyKind, User
+from turath.core.multilingual import list_separator, show
+from turath.core.permissions import LOCATE, Sharing, agency_reader
 from turath.register import services as register
 from turath.register.models import CulturalObject, ObjectStatus
 
@@ -69,6 +69,25 @@ def alert_match_confirmed(user, obj: CulturalObject, check) -> Alert | None:
     return alert
 
 
+def alert_contact_request(user, check) -> list[Alert]:
+    """An officer asked to be put in touch with the owners of the matches a check hid from their agency:
+    alert every secretariat. The alert lists those records as each reader may see them (alert_objects);
+    the officer's agency learns nothing more."""
+    alerts = []
+    for secretariat in Agency.objects.filter(kind=AgencyKind.SECRETARIAT).exclude(pk=user.agency_id):
+        alert = Alert.objects.create(recipient=secretariat, sender=user.agency, source=AlertSource.CONTACT,
+                                     match_check=check)
+        audit.record("cases.alert.send", alert, after={"recipient": secretariat.code, "source": "contact",
+                                                       "check": str(check.uid)})
+        alerts.append(alert)
+    transaction.on_commit(lambda: email_alerts([a.pk for a in alerts]))
+    return alerts
+
+
+def _hidden_ids(check) -> list[int]:
+    return [pk for pk in (check.hidden_objects or []) if isinstance(pk, int)]
+
+
 def alert_objects(alert: Alert, reader) -> list[CulturalObject]:
     """The objects an alert is about that `reader` may see now. Asked when the alert is read (inbox,
     API, feed, e-mail), since objects are added to a case and records narrowed after it was sent."""
@@ -76,6 +95,8 @@ def alert_objects(alert: Alert, reader) -> list[CulturalObject]:
         ids = alert.report.objects_concerned.values("pk")
     elif alert.seizure_id:
         ids = SeizureItem.objects.restrict(reader).filter(seizure_id=alert.seizure_id).values("object_id")
+    elif alert.match_check_id:
+        ids = _hidden_ids(alert.match_check)
     else:
         ids = [alert.object_id] if alert.object_id else []
     return list(CulturalObject.objects.restrict(reader).filter(pk__in=ids).select_related("object_type")
@@ -102,6 +123,18 @@ def alert_text(alert: Alert, lang: str, reader) -> tuple[str, str]:
         elif alert.source == AlertSource.MATCH:
             subject = _("Your record was recognised at an inspection by %(agency)s") % {"agency": sender}
             facts = []
+        elif alert.source == AlertSource.CONTACT:
+            check = alert.match_check
+            subject = _("%(agency)s asks to be put in touch with the owners of records its check could not show") % {
+                "agency": sender}
+            facts = [_("Date: %(d)s") % {"d": check.at.date().isoformat()},
+                     _("Matches hidden from it: %(n)d") % {"n": check.hidden_matches}]
+            if check.words:
+                facts.append(_("Words: %(w)s") % {"w": check.words})
+            holders = sorted({o.owning_agency.name(lang) for o in CulturalObject.objects.restrict(reader, LOCATE)
+                              .filter(pk__in=_hidden_ids(check)).select_related("owning_agency")})
+            if holders:
+                facts.append(_("Agencies to put in touch: %(a)s") % {"a": list_separator(lang).join(holders)})
         else:
             subject = _("Object discovered, owner unknown, reported by %(agency)s") % {"agency": sender}
             facts = []

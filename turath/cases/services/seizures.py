@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -234,6 +235,45 @@ def match_confirmed(user, obj: CulturalObject, check) -> SeizureMatch | None:
     match = link_candidate(user, item, obj, score=score, source=SeizureMatch.Source.ENGINE,
                            note=f"check {check.uid}")
     return decide_match(user, match, MatchDecision.SAME, check.decision_note)
+
+
+def recognised_at_check(user, record_number, check_uid):
+    """The record (and the check) a seizure form was opened from, each only if `user` may see it;
+    (None, None) otherwise, so the form names nothing the officer may not see."""
+    from turath.matching.models import MatchCheck  # cases builds on matching
+
+    obj = (CulturalObject.objects.restrict(user, "view").filter(record_number=str(record_number)[:64]).first()
+           if record_number else None)
+    check = None
+    if obj is not None and check_uid:
+        try:
+            check = MatchCheck.objects.restrict(user, "view").filter(uid=str(check_uid)).first()
+        except (ValueError, ValidationError):  # not a UUID
+            check = None
+    return obj, check
+
+
+def seize_recognised_object(user, data: dict, obj: CulturalObject, *, check=None) -> Seizure:
+    """A seizure started from a check's «Same object»: the seizure, its first item described from the
+    register record it was recognised as, and that item linked to the record as the same object, all or
+    nothing (a seizure never exists without the link the officer asked for)."""
+    if not CulturalObject.objects.restrict(user, "view").filter(pk=obj.pk).exists():
+        raise RecordInvalid({"record": [_("Unknown record.")]})
+    score = next((c.get("score", 0.0) for c in check.candidates if c.get("object") == obj.pk), 0.0) if check else 0.0
+    note = f"check {check.uid}" if check else ""
+    row = {"object_type": obj.object_type.uri if obj.object_type_id else "",
+           "materials": [m.uri for m in obj.materials.all()], "count": 1,
+           "description": _("Recognised at an inspection as %(n)s.") % {"n": obj.record_number}}
+    with transaction.atomic():
+        seizure = create_seizure(user, data)
+        try:
+            item = add_items(user, seizure, [row]).items[0]
+        except BatchInvalid as exc:
+            raise RecordInvalid({"record": exc.result.row_error_lines()}) from None
+        match = link_candidate(user, item, obj, score=score, note=note,
+                               source=SeizureMatch.Source.ENGINE if check else SeizureMatch.Source.MANUAL)
+        decide_match(user, match, MatchDecision.SAME, note)
+    return seizure
 
 
 def link_candidate(user, item: SeizureItem, candidate: CulturalObject, *, score: float = 0.0,

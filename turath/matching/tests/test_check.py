@@ -282,6 +282,45 @@ def test_check_of_a_seized_item_links_the_seizure_when_confirmed(users, actor, r
         services.check_object(users["eg_customs_editor"], [("x.jpg", shot)], subject=item.record_number)
 
 
+def test_start_a_seizure_after_same_object_links_the_record(client, users, actor, register):
+    """«Start a seizure» after «Same object» opens the seizure form for that record: saving it records the
+    seizure, its first item described from the record, and the link «same object» (before: an empty
+    form; the officer had to find and link the record again). A record the officer may not see is
+    never named, whatever the link says."""
+    import datetime
+
+    from turath.cases.models import Seizure, SeizureMatch
+
+    officer = users["ma_police_editor"]
+    outcome = services.check_object(officer, [("shot.jpg", phone_shot(photo("chelsea")))])
+    with actor(officer):
+        services.record_decision(officer, outcome.check, "same", "EG-MOA-0002", "chat peint")
+    client.force_login(officer)
+    page = client.get("/check/", {"decided": outcome.check.uid}).content.decode()
+    assert f"/cases/seizures/new/?record=EG-MOA-0002&amp;check={outcome.check.uid}" in page  # «Start a seizure»
+    form = client.get(f"/cases/seizures/new/?record=EG-MOA-0002&check={outcome.check.uid}").content.decode()
+    assert 'id="recognised"' in form and "EG-MOA-0002" in form
+    response = client.post("/cases/seizures/new/", {
+        "record": "EG-MOA-0002", "check": str(outcome.check.uid), "seized_on": datetime.date.today().isoformat(),
+        "place": "Port de Tanger Med", "publish_sharing": "members"})
+    seizure = Seizure.objects.get(place="Port de Tanger Med")
+    assert response.status_code == 302 and response["Location"].endswith(f"/cases/seizures/{seizure.pk}/")
+    item = seizure.items.get()
+    link = SeizureMatch.objects.get(item=item)
+    assert (link.candidate, link.decision, link.source) == (register["cat"], "same", "engine")
+    assert item.object.object_type == register["cat"].object_type and item.count == 1
+    # The coffee cup is shared with its agency only: the Egyptian officer's form does not name it,
+    # and saving starts a plain seizure.
+    other = users["eg_customs_editor"]
+    client.force_login(other)
+    form = client.get("/cases/seizures/new/?record=MA-MUS-0001").content.decode()
+    main = form[form.index("<main"):form.index("</main>")]  # (the language switch echoes the address typed)
+    assert "MA-MUS-0001" not in main and 'id="recognised"' not in form
+    client.post("/cases/seizures/new/", {"record": "MA-MUS-0001", "seized_on": datetime.date.today().isoformat(),
+                                         "place": "Port Saïd", "publish_sharing": "members"})
+    assert not Seizure.objects.get(place="Port Saïd").items.exists()
+
+
 def test_words_in_common_are_shown_as_the_officer_typed_them(client, users, register):
     """The index compares «دراهم» and «مضروبه» normalised; the page shows the words as typed («مضروبة»)."""
     client.force_login(users["ma_police_viewer"])

@@ -87,6 +87,23 @@ def test_hidden_matches_ask_the_secretariat_audited_revealing_nothing(client, us
     assert "The secretariat has your request" in page and "MA-MUS-0001" not in page and "porcelaine" not in page
     entry = AuditEntry.objects.get(action="matching.check.request_contact", object_id=str(check.pk))
     assert entry.after["hidden_matches"] == 1 and "MA-MUS-0001" not in str(entry.after)
+    # The request reaches the secretariat as an alert naming the agency to put in touch (before: an
+    # audit entry nobody was told of); the officer's agency is told nothing more.
+    from turath.cases.models import Alert
+
+    alert = Alert.objects.get(source="contact")
+    assert alert.recipient.code == "secretariat" and alert.match_check == check
+    assert check.hidden_objects == [register["coffee"].pk]
+    client.force_login(users["secretariat_admin"])
+    inbox = client.get("/api/v1/alerts/").json()
+    text = next(a["text"] for a in inbox["results"] if a["source"] == "contact")
+    assert any(name in text for name in ("National Museum of Archaeology, Rabat", "Musée national d'archéologie",
+                                         "المتحف الوطني للآثار")), text
+    assert "MA-MUS-0001" not in text and "porcelaine" not in text  # an agency-only record: its agency, not its content
+    client.force_login(officer)
+    mine = client.get("/api/v1/alerts/").json()
+    assert not any(a["source"] == "contact" for a in mine["results"])
+    assert "MA-MUS-0001" not in client.get("/cases/inbox/").content.decode()
     # Not another agency's check; not a check without hidden matches.
     client.force_login(users["ma_museum_viewer"])
     assert client.post(f"/check/{check.uid}/contact/").status_code == 404
