@@ -232,7 +232,12 @@ def seizure_create(request):
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
-            messages.success(request, _("Seizure %(n)s was recorded. Now enter the seized items.") % {"n": seizure.number})
+            if recognised:
+                messages.success(request, _("Seizure %(n)s was recorded; its first item is linked to record %(r)s "
+                                            "as the same object.") % {"n": seizure.number, "r": recognised.record_number})
+            else:
+                messages.success(request, _("Seizure %(n)s was recorded. Now enter the seized items.")
+                                 % {"n": seizure.number})
             return redirect("cases:seizure-detail", pk=seizure.pk)
     return render(request, "cases/form.html", {"nav": "cases", "form": form, "title": _("Record a seizure"),
                                                "recognised": recognised})

@@ -3,6 +3,7 @@
 next steps after "Same object", asking the secretariat about hidden matches, tap targets and the
 screen-reader announcements. Screenshots go to test-artifacts/screenshots/check-phone-*.png."""
 
+import datetime
 import io
 import json
 import re
@@ -142,6 +143,17 @@ def test_check_on_a_phone(server, browser, lang):
     assert "EG-MUS-0001" in steps and "registrar@museum.example.eg" in steps
     assert page.locator("#next-steps a[href*='/cases/seizures/']").count() == 1
     shot(page, f"check-phone-next-steps-{lang}")
+    # «Start a seizure»: the form says which record the first item is; saving links them.
+    page.click("#next-steps a[href*='/cases/seizures/']")
+    page.wait_for_selector("#recognised")
+    assert "EG-MUS-0001" in page.inner_text("#recognised")
+    shot(page, f"check-phone-seizure-form-{lang}")
+    page.fill("#id_seized_on", datetime.date.today().isoformat())
+    page.fill("#id_place", "Tanger Med")
+    page.click("form.stacked button[type=submit]")
+    page.wait_for_selector(".msg-success")
+    assert "/cases/seizures/" in page.url and "EG-MUS-0001" in page.content()
+    shot(page, f"check-phone-seizure-linked-{lang}")
 
     # A match hidden from the officer: a button asks the secretariat; the record never shows.
     page.goto(f"{base}/check/")
