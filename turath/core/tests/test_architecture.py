@@ -154,3 +154,21 @@ def test_models_do_not_import_their_services():
         if _app(module) == _app(name) and (_known(module) or "").split(".")[2:3] == ["services"]
     })
     assert not offending, "\n".join(offending)
+
+
+LONGEST_MODULE = 750  # lines
+
+
+def test_no_module_grows_back_into_several_subjects():
+    """cases/services.py (1,280 lines), turath_engine/engine.py (1,210), register/demo.py (1,182) and
+    register/importer.py (981) each held several subjects and were split, one subject a module. A
+    module past this length has, every time so far, been several subjects again: split it."""
+    long = []
+    for root in (ROOT, ROOT.parent / "turath_engine"):
+        for path in root.rglob("*.py"):
+            if "tests" in path.parts or "migrations" in path.parts:
+                continue
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > LONGEST_MODULE:
+                long.append(f"{path.relative_to(ROOT.parent)}: {lines} lines")
+    assert not long, "split by subject:\n" + "\n".join(sorted(long))
