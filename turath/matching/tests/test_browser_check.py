@@ -153,6 +153,14 @@ def test_check_on_a_phone(server, browser, lang):
     page.click("form.stacked button[type=submit]")
     page.wait_for_selector(".msg-success")
     assert "/cases/seizures/" in page.url and "EG-MUS-0001" in page.content()
+    # Nothing lies beyond the phone's edges (the navigation and tables scroll inside their own boxes).
+    # Failed before on both counts: the batch-entry table was wider than the phone, and in Arabic the
+    # skip link, moved 9999px «before» the start, lay past the right edge; the page slid sideways.
+    outside = page.evaluate("""[...document.querySelectorAll('body *')]
+        .filter(e => !e.closest('.main-nav, .table-wrap'))
+        .filter(e => { const r = e.getBoundingClientRect(); return r.width && (r.left < -1 || r.right > document.documentElement.clientWidth + 1); })
+        .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().left) + '..' + Math.round(e.getBoundingClientRect().right) + ' of ' + document.documentElement.clientWidth)""")
+    assert outside == [] and page.evaluate("window.scrollX") == 0, outside
     shot(page, f"check-phone-seizure-linked-{lang}")
 
     # A match hidden from the officer: a button asks the secretariat; the record never shows.
