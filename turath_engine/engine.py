@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
+from . import embedding
 from . import text as textmod
 from .errors import EngineError, IndexCorruptError, KeyNotFoundError
 from .features import default_vocabulary
@@ -264,7 +265,7 @@ class Engine:
         return {"images": len(self), "texts": len(self.texts.rows), "bytes_on_disk": size,
                 "pending_delta": self.images.pending(),
                 "first_stage": self.first_stage,
-                "embeddings": textmod.embedder().loaded}
+                "embeddings": embedding.embedder().loaded}
 
     def keys(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT key FROM images UNION SELECT key FROM texts")]

@@ -10,6 +10,7 @@ import json
 
 import numpy as np
 
+from . import embedding
 from . import text as textmod
 from .storage import Store
 
@@ -47,7 +48,7 @@ class TextIndex:
     def embed(text: str, embed_text: str | None) -> np.ndarray | None:
         """The passage embedding of a document (of ``embed_text``, its gist, when given), or None
         when the model is off."""
-        model = textmod.embedder()
+        model = embedding.embedder()
         if not model.available:
             return None
         return model.passages([embed_text if embed_text and embed_text.strip() else text])[0]
@@ -90,7 +91,7 @@ class TextIndex:
         qtoks = index_tokens(text, concepts)
         lex = self.lex.score(qtoks) if qtoks else {}
         sem: dict[int, float] = {}
-        emb = textmod.embedder()
+        emb = embedding.embedder()
         if emb.available and self.emb.ntotal:
             q = emb.query(text)
             k = min(self.emb.ntotal, 200)

@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.join(HERE, "..", ".."))
 
 from text_data import HELD_OUT, OBJECTS  # noqa: E402
 
+from turath_engine import embedding  # noqa: E402
 from turath_engine import text as textmod  # noqa: E402
 from turath_engine.engine import CALIBRATION_FILE, Engine, load_calibration  # noqa: E402
 from turath_engine.text import ConceptExtractor, normalize, tokens  # noqa: E402
@@ -160,8 +161,8 @@ def main():
     global LEXICAL_WEIGHT
     LEXICAL_WEIGHT = a.lexical_weight
     vocab = vocabulary()
-    cached = CachedEmbedder(textmod.embedder())
-    textmod._EMBEDDER = cached
+    cached = CachedEmbedder(embedding.embedder())
+    embedding._EMBEDDER = cached
     all_texts = [o[i] for o in OBJECTS + HELD_OUT for i in (1, 2, 3)]
     if a.cache and os.path.exists(a.cache):
         with np.load(a.cache, allow_pickle=True) as z:

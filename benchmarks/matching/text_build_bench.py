@@ -64,8 +64,9 @@ def records(n: int) -> list[tuple[str, str, str]]:
 def one(mode: str, n: int, batch: int) -> dict:
     from text_bench import vocabulary
 
+    from turath_engine.embedding import embedder
     from turath_engine.engine import Engine
-    from turath_engine.text import ConceptExtractor, embedder
+    from turath_engine.text import ConceptExtractor
 
     if mode == "lexical only":
         n = max(n, 2000)  # fast: more records for a steadier figure

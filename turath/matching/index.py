@@ -18,7 +18,8 @@ from turath.register.images import engine_ready
 from turath.register.models import CulturalObject, ObjectImage
 from turath.vocabulary.models import Concept, ConceptLabel
 from turath_engine import BadImageError, Engine, EngineError, IndexCorruptError, KeyNotFoundError, fingerprint
-from turath_engine.text import ConceptExtractor, embedder
+from turath_engine.embedding import embedder
+from turath_engine.text import ConceptExtractor
 
 _lock = threading.Lock()
 _engine: Engine | None = None

