@@ -138,23 +138,24 @@ def start_file(user, n, today=None):
     return transition(user, n, "start_file", S.DRAFT)
 
 
-def submit(user, n, today=None):
-    """The national commission submits a complete file; its cycle follows from the calendar."""
+def _send_file(user, n, step: str, today):
+    """A complete file goes to the secretariat (first time or again); its cycle follows from the calendar."""
     today = today or timezone.localdate()
-    check_allowed(user, n, "submit")
+    check_allowed(user, n, step)
     missing = missing_items(n)
     if missing:
         raise RecordInvalid(errors={"file": [text for _code, text in missing]})
-    return transition(user, n, "submit", S.SUBMITTED, cycle_year=earliest_cycle(n, today), submitted_on=today)
+    return transition(user, n, step, S.SUBMITTED, cycle_year=earliest_cycle(n, today), submitted_on=today)
+
+
+def submit(user, n, today=None):
+    """The national commission submits a complete file."""
+    return _send_file(user, n, "submit", today)
 
 
 def resubmit(user, n, today=None):
-    today = today or timezone.localdate()
-    check_allowed(user, n, "resubmit")
-    missing = missing_items(n)
-    if missing:
-        raise RecordInvalid(errors={"file": [text for _code, text in missing]})
-    return transition(user, n, "resubmit", S.SUBMITTED, cycle_year=earliest_cycle(n, today), submitted_on=today)
+    """A revised file goes back, complete."""
+    return _send_file(user, n, "resubmit", today)
 
 
 def revise(user, n, today=None):
