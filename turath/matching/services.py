@@ -171,7 +171,7 @@ def check_object(user, photos: list[tuple[str, bytes]], words: str = "", facets:
             candidates=[{"record_number": c.object.record_number, "object": c.object.pk, "score": c.score}
                         for c in candidates],
             risk_hits=[h.as_dict("en") for h in hits], hidden_matches=hidden, elapsed_ms=round(elapsed, 1),
-            hidden_objects=[int(g) for g in getattr(result, "hidden_groups", []) if str(g).isascii() and str(g).isdigit()],
+            hidden_objects=[pk for g in getattr(result, "hidden_groups", []) if (pk := parse_id(g)) is not None],
             subject=subject_obj)
         audit.record("matching.check.run", check, object_repr=f"check {check.uid}",
                      after={"photos": check.photos, "words": check.words, "candidates": check.candidates,

@@ -222,6 +222,11 @@ def seizure_items(user, seizure: Seizure):
                                        .select_related("candidate"))))
 
 
+def _score_at_check(check, obj: CulturalObject) -> float:
+    """The engine's score for `obj` among the check's candidates (0 if it was not one)."""
+    return next((c.get("score", 0.0) for c in check.candidates if c.get("object") == obj.pk), 0.0)
+
+
 def match_confirmed(user, obj: CulturalObject, check) -> SeizureMatch | None:
     """An officer confirmed at a check that `obj` is the object in front of them: alert the owning
     agency, and when the checked object is a seized item of the officer's agency, link the seizure
@@ -231,7 +236,7 @@ def match_confirmed(user, obj: CulturalObject, check) -> SeizureMatch | None:
             if check.subject_id else None)
     if item is None or not permits(user, WORK, item.seizure):
         return None
-    score = next((c.get("score", 0.0) for c in check.candidates if c.get("object") == obj.pk), 0.0)
+    score = _score_at_check(check, obj)
     match = link_candidate(user, item, obj, score=score, source=SeizureMatch.Source.ENGINE,
                            note=f"check {check.uid}")
     return decide_match(user, match, MatchDecision.SAME, check.decision_note)
@@ -259,7 +264,7 @@ def seize_recognised_object(user, data: dict, obj: CulturalObject, *, check=None
     nothing (a seizure never exists without the link the officer asked for)."""
     if not CulturalObject.objects.restrict(user, "view").filter(pk=obj.pk).exists():
         raise RecordInvalid({"record": [_("Unknown record.")]})
-    score = next((c.get("score", 0.0) for c in check.candidates if c.get("object") == obj.pk), 0.0) if check else 0.0
+    score = _score_at_check(check, obj) if check else 0.0
     note = f"check {check.uid}" if check else ""
     row = {"object_type": obj.object_type.uri if obj.object_type_id else "",
            "materials": [m.uri for m in obj.materials.all()], "count": 1,
