@@ -19,7 +19,14 @@ from .visual_words import word_matches
 SHORTLIST = 60  # candidates that get the cheap RANSAC on word matches (~0.5 ms each)
 REFINE = 3  # of those, how many get full descriptor matching (~10-15 ms each) ...
 REFINE_TOP = 10  # ... plus the first few of the shortlist order, whatever stage A said (~3 ms each)
+# ... plus the first stage's own best few: on photos of a screen and cluttered tables the word matches
+# of the right image are too few for stage A (0 inliers) while full matching finds 30-60
+# (benchmarks/matching/RESULTS.md, "where hard photos are lost").
+REFINE_GLOBAL = 10
 PDQ_NEAR = 70  # Hamming distance (of 256) under which a PDQ neighbour joins the shortlist
+# The PDQ hash's nearest few are verified in full whatever their distance: an occluded photo keeps
+# the whole image's layout (PDQ's first answer) while its features are half clutter.
+PDQ_REFINE = 5
 QUERY_SOFT_WORDS = 2  # sub-words per query descriptor (see Vocabulary.assign_multi)
 GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similarity)
 
@@ -36,28 +43,31 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
     if images.uses_words:
         short, pairs = images.words.scores(soft.ravel(), qf.des, 400, images.live, qkp)
+        first = []
     else:
         qv = default_descriptor().describe_regions(qf.des, qf.xy, qf.size)
         sims = images.gidx.search(qv, GLOBAL_K, images.live)
         cand = sorted(sims, key=lambda i: -sims[i])[:GLOBAL_K]
         short, pairs = word_matches(images.store, cand, soft.ravel(), qf.des, qkp)
+        first = cand[:REFINE_GLOBAL]
     pdq, _q = pdq_hash(img)
     if images.pdq.ntotal:
         D, Idx = images.pdq.search(pdq.reshape(1, 32), min(10, images.pdq.ntotal))
         near = [(int(i), int(d)) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0 and d <= PDQ_NEAR]
+        first = [*first, *(int(i) for i in Idx[0][:PDQ_REFINE] if i >= 0)]
     else:
         near = []
     order = [i for i, _ in near] + [i for i, _ in short]
-    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs)
+    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs, first)
 
 
-def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs):
+def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs, first=()):
     """Two-stage geometric verification of the shortlist.
 
     Stage A (cheap, SHORTLIST candidates): RANSAC on the Hamming-embedding word matches found
     while shortlisting, no descriptor matching. Stage B (REFINE best of stage A): full ORB
     matching with the ratio test against the stored descriptors, RANSAC again; the better of
-    the two is kept. Allowed and hidden candidates are counted separately so that
+    the two is kept. ``first`` (the first stage's best few) always get both stages. Allowed and hidden candidates are counted separately so that
     ``allowed_keys`` never starves the visible list and hidden matches can still be counted.
     """
     db = images.store.db
@@ -68,18 +78,17 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
     chosen = []
     n_allowed = n_hidden = 0
     seen = set()
-    for iid in order:
-        if iid in seen:
+    # the shortlist's order fills stage A; the first stage's best few come on top of it
+    for iid, capped in [*((i, True) for i in order), *((i, False) for i in first)]:
+        if iid in seen or capped and n_allowed >= SHORTLIST and n_hidden >= SHORTLIST // 2:
             continue
-        seen.add(iid)
-        if n_allowed >= SHORTLIST and n_hidden >= SHORTLIST // 2:
-            break
         row = db.execute("SELECT key, grp, meta, shard, off, n, fw, fh, scale FROM images WHERE id=?", (iid,)).fetchone()
         if row is None:
             continue
         ok = allowed(allowed_keys, KeyGroup(row[0], row[1]))
-        if ok and n_allowed >= SHORTLIST or (not ok and n_hidden >= SHORTLIST // 2):
+        if capped and (ok and n_allowed >= SHORTLIST or (not ok and n_hidden >= SHORTLIST // 2)):
             continue
+        seen.add(iid)
         n_allowed += ok
         n_hidden += not ok
         chosen.append((iid, row))
@@ -94,10 +103,10 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
     # Stage A is noisy (few true word matches under blur/clutter), so the best few by the
     # shortlist score are refined as well as the best few by stage-A inliers.
     best = sorted(results, key=lambda i: -results[i].inliers)[:REFINE]
-    for iid, _row in chosen[:REFINE_TOP]:
+    rows = dict(chosen)
+    for iid in [*(iid for iid, _row in chosen[:REFINE_TOP]), *(iid for iid in first if iid in rows)]:
         if iid not in best:
             best.append(iid)
-    rows = dict(chosen)
     q_index = QueryDescriptors(qf.des) if best else None
     for iid in best:
         key, grp, meta, sid, off, n, fw, fh, scale = rows[iid]

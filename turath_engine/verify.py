@@ -96,11 +96,9 @@ def ransac(src_xy, dst_xy, r_size, r_to_orig: float, q_to_orig: float, n_matches
     if n_in < 4:
         return Verification(inliers=n_in, matches=n_matches)
     pin = src.reshape(-1, 2)[mask]
-    if True:
-        hull = cv2.convexHull(pin.astype(np.float32)).reshape(-1, 2)
-        area = cv2.contourArea(hull)
-        if area < 0.0005 * r_size[0] * r_size[1]:  # all inliers on one tiny spot: not an object match
-            return Verification(matches=n_matches)
+    hull = cv2.convexHull(pin.astype(np.float32)).reshape(-1, 2)
+    if cv2.contourArea(hull) < 0.0005 * r_size[0] * r_size[1]:  # all inliers on one tiny spot: not an object match
+        return Verification(matches=n_matches)
     w, h = r_size
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)
     qpoly = cv2.perspectiveTransform(corners, H).reshape(-1, 2) * q_to_orig

@@ -214,3 +214,43 @@ def test_an_index_whose_descriptors_another_model_computed_gets_them_recomputed(
         assert eng.query(images=[q]).candidates[0].key == "obj-rocket"
         eng.flush()  # the snapshot is rebuilt from the recomputed descriptors
         assert eng.images.gidx.snapshot.ntotal == len(eng) and eng.images.gidx.delta_ids == []
+
+
+def _no_word_matches(monkeypatch):
+    """Stage A sees nothing: as on a photo of a screen, whose noisy descriptors fall into other words."""
+    from turath_engine import image_search
+
+    nothing = ([], (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 2), np.float32)))
+    monkeypatch.setattr(image_search, "word_matches", lambda *a, **k: nothing)
+
+
+def test_the_first_stage_best_are_verified_in_full_when_word_matches_fail(index_copy, photos, monkeypatch):
+    _no_word_matches(monkeypatch)
+    from turath_engine import image_search
+
+    monkeypatch.setattr(image_search, "PDQ_REFINE", 0)  # this test is about the first stage alone
+    monkeypatch.setattr(image_search, "PDQ_NEAR", -1)
+    with Engine.open(index_copy) as eng:
+        q = phone_photo(photos["astronaut"], angle=20, scale=0.7, gain=0.6)
+        res = eng.query(images=[q])
+        assert res.candidates and res.candidates[0].key == "obj-astronaut"
+        monkeypatch.setattr(image_search, "REFINE_GLOBAL", 0)
+        assert not eng.query(images=[q], include_below_threshold=True).candidates
+
+
+def test_the_pdq_nearest_are_verified_in_full_whatever_their_distance(index_copy, photos, monkeypatch):
+    """An occluded photo keeps the layout PDQ hashes while the global descriptor may miss it."""
+    _no_word_matches(monkeypatch)
+    from turath_engine import image_search
+
+    monkeypatch.setattr(image_search, "PDQ_NEAR", -1)  # no neighbour counts as a near-duplicate
+    monkeypatch.setattr(image_search, "REFINE_GLOBAL", 0)  # the first stage finds nothing useful
+    ref = photos["coffee"]
+    occluded = ref.copy()
+    h, w = occluded.shape[:2]
+    occluded[: h // 2, : w // 2] = photos["camera"][: h // 2, : w // 2]  # a quarter covered by another picture
+    with Engine.open(index_copy) as eng:
+        res = eng.query(images=[jpeg_bytes(occluded, 60)])
+        assert res.candidates and res.candidates[0].key == "obj-coffee"
+        monkeypatch.setattr(image_search, "PDQ_REFINE", 0)
+        assert not eng.query(images=[jpeg_bytes(occluded, 60)], include_below_threshold=True).candidates
