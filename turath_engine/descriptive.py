@@ -1,7 +1,8 @@
 """Descriptive words every catalogue uses and no thesaurus of object types, materials and periods lists.
 
-Basic colours, small numbers and the commonest depicted subjects (motifs). As concepts of their own
-(`colour:*`, `number:*`, `motif:*`, read by turath_engine.text.ConceptExtractor) they let «زهور زرقاء»
+Basic colours, small numbers, the commonest depicted subjects (motifs), painted decoration and the
+languages of inscriptions. As concepts of their own (`colour:*`, `number:*`, `motif:*`,
+`decoration:*`, `language:*`, read by turath_engine.text.ConceptExtractor) they let «زهور زرقاء»
 meet "fleurs bleues", «ثلاثة أرجل» "trois pieds", and «بطيور» "d'oiseaux": two objects of one type and
 material (a carpet and its near twin) differ by what they show. Words are listed as written (singular,
 plural, Arabic masculine and feminine, the relative adjective); the look-up folds adjectives and feminine
@@ -50,7 +51,20 @@ MOTIFS: dict[str, tuple[str, ...]] = {
     "motif:palmette": ("palmette", "سعفيات", "سعفية"),
     "motif:star": ("star", "étoile", "étoilé", "stellate", "نجمة", "نجم", "نجوم", "نجمي"),
     "motif:geometric": ("geometric", "géométrique", "هندسي"),
-    "motif:inscription": ("inscription", "inscribed", "inscrit", "كتابة", "كتابات", "كتابي"),
+    "decoration:painted": ("painted", "peint", "polychrome", "ملون"),
+    "motif:inscription": ("inscription", "inscribed", "inscrit", "writing", "écriture", "كتابة", "كتابات", "كتابي"),
 }
 
-DESCRIPTIVE_TERMS: dict[str, tuple[str, ...]] = {**COLOURS, **NUMBERS, **MOTIFS}
+# The language of an inscription or a text («نقش لاتيني», "écriture grecque", "Persian verse").
+LANGUAGES: dict[str, tuple[str, ...]] = {
+    "language:arabic": ("arabic", "arabe", "عربي"),
+    "language:latin": ("latin", "latine", "لاتيني"),
+    "language:greek": ("greek", "grec", "grecque", "يوناني", "إغريقي"),
+    "language:persian": ("persian", "persan", "persane", "فارسي"),
+    "language:hebrew": ("hebrew", "hébreu", "hébraïque", "عبري"),
+    "language:syriac": ("syriac", "syriaque", "سرياني"),
+    "language:aramaic": ("aramaic", "araméen", "آرامي"),
+    "language:turkish": ("turkish", "turc", "turque", "تركي"),
+}
+
+DESCRIPTIVE_TERMS: dict[str, tuple[str, ...]] = {**COLOURS, **NUMBERS, **MOTIFS, **LANGUAGES}

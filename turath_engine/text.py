@@ -340,6 +340,7 @@ class ConceptExtractor:
                     if (st,) not in self.stemmed and (st,) not in exact:
                         self.action.setdefault(st, set()).update(ids)
         self._firsts = {w[0] for w in exact} | {w[0] for w in self.stemmed}
+        self._words = {w for key in (*exact, *self.stemmed) for w in key}
 
     def _variants(self, tok: str) -> tuple[str, str]:
         """(as written, stem) of a text's word; of an Arabic word, a one-letter proclitic («وبالذهب») or the
@@ -348,7 +349,8 @@ class ConceptExtractor:
             tok = _EN_PARTICIPLES.get(tok, tok)
             return _exact(tok), concept_stem(tok)
         ex, st = _exact(tok), concept_stem(tok)
-        if ex in self._firsts or st in self._firsts or len(tok) < 4:
+        # a word of any label as written keeps its first letter: «نقش بارز» (relief) is no «أرز» (cedar)
+        if ex in self._words or st in self._words or len(tok) < 4:
             return ex, st
         bare = [w for w in (tok[1:] if tok[0] in "وبلفك" else "", tok[:-1] if tok[-1] == "ا" else "") if w]
         for w in bare:
@@ -359,7 +361,9 @@ class ConceptExtractor:
     def _action(self, stem: str) -> set[str]:
         """The technique a participle names («محفور» الحفر, "gravé" Gravure), if any."""
         # English -ated of a noun in -ation: "illuminated" Illumination, "granulated" Granulation
-        got = self.action.get(stem) or (stem.endswith("at") and self.action.get(stem[:-2]))
+        # and French -é of a short stem ("doré" Dorure: concept_stem keeps its e)
+        got = (self.action.get(stem) or (stem.endswith("at") and self.action.get(stem[:-2]))
+               or (stem.endswith("e") and self.action.get(stem[:-1])))
         if got:
             return got
         for noun in _participle_nouns(stem):
@@ -379,6 +383,9 @@ class ConceptExtractor:
         in_run: set[int] = set()  # words of a matched label of several consecutive words
         single: dict[int, set[str]] = {}
         for i in range(len(forms)):
+            # «على الطراز المملوكي»: «طراز» before an adjective is a style (the period follows), not a tiraz
+            if forms[i][0] == "طراز" and i + 1 < len(toks) and _exact(toks[i + 1]).endswith("ي"):
+                continue
             if forms[i][0] not in self._firsts and forms[i][1] not in self._firsts:
                 got = self._action(forms[i][1])
                 if got:
@@ -504,6 +511,8 @@ def name_tokens(text: str) -> list[str]:
                 continue
             sk = skeleton(w)
             add(sk)
+            if not arabic and "p" in w.replace("ph", ""):  # Arabic writes p as ف or ب: «فلسطين», «البتراء»
+                add(skeleton(w.replace("ph", "f").replace("p", "f")))
             if arabic:
                 if len(w) >= 4 and w[0] in _AR_PROCLITICS and not ARTICLE.match(w):
                     add(skeleton(w[1:]))
