@@ -402,7 +402,7 @@ def test_motifs_meet_across_languages():
 def test_the_starter_vocabulary_names_the_words_the_dev_set_missed():
     """Alternative labels added to the starter vocabulary: «النسج» (weaving), «القيشاني» (Egyptian faience
     as Egyptian museums label it), "gargoulette" (jug), «لوح طيني»/«رقيم طيني»/"tablette d'argile" (clay
-    tablet), «الحز» (incising). Each pair shared no concept before."""
+    tablet), «الحز» (incising), «تابوت» (sarcophagus as well as coffin). Each pair shared no concept before."""
     import os
 
     from rdflib import Graph
@@ -426,6 +426,8 @@ def test_the_starter_vocabulary_names_the_words_the_dev_set_missed():
     assert shared("رقيم طيني بالخط المسماري", "Tablette d'argile cunéiforme", "cuneiform-tablet")
     assert shared("لوح طيني بالخط المسماري", "Clay cuneiform tablet", "cuneiform-tablet")
     assert shared("زخارف محزوزة", "décor incisé", "engraving")
+    assert shared("جزء من تابوت رخامي", "Fragment de sarcophage en marbre", "sarcophagus")  # «تابوت» is both
+    assert shared("غطاء تابوت مومياء", "coffin lid of a mummy", "coffin")
 
 
 def test_a_word_of_a_label_keeps_its_first_letter():
