@@ -13,6 +13,8 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 
+from turath_engine.descriptive import DESCRIPTIVE_TERMS
+
 # ------------------------------------------------------------------ the one text normaliser
 # Used by the engine (lexical index, concept look-up, facets) and, through turath.core.textnorm, by the
 # register's search index (FTS5 / tsvector), vocabulary look-ups and import suggestions: a word must
@@ -191,12 +193,28 @@ def concept_stem(tok: str) -> str:
             if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
                 return tok[:-len(suffix)]
         return tok
+    if len(tok) > 5 and tok.endswith("aux") and not tok.endswith("eaux"):  # -aux of -al: "floraux", not "rinceaux"
+        tok = tok[:-3] + "al"
     if len(tok) > 3 and tok.endswith(("s", "x")) and not tok.endswith("ss"):
         tok = tok[:-1]
+    # French feminine adjectives that double or change the last consonant: "phénicienne" phénicien,
+    # "corinthienne", "byzantine" (below), "tunisienne", "naturelle", "lionne"
+    for suffix, masculine in _FR_FEMININE:
+        if tok.endswith(suffix) and len(tok) - len(suffix) >= 3:
+            tok = tok[:-len(suffix)] + masculine
+            break
     for suffix, keep in (("ing", 4), ("ed", 4), ("en", 4), ("ee", 3), ("e", 4)):
         if tok.endswith(suffix) and len(tok) - len(suffix) >= keep:
             return tok[:-len(suffix)]
     return tok
+
+
+_FR_FEMININE = (("enne", "en"), ("onne", "on"), ("elle", "el"), ("ette", "et"), ("euse", "eur"), ("ive", "if"))
+# English participles not made with -ed, and -ered of a noun in -ery, as the form their technique's
+# noun is made from: "woven" (Weaving), "bound" (Binding), "inlaid" (Inlay), "struck" (Striking).
+_EN_PARTICIPLES = {"woven": "weave", "wove": "weave", "bound": "bind", "inlaid": "inlay", "struck": "strike",
+                   "spun": "spin", "blown": "blow", "gilt": "gild", "dyed": "dye", "sewn": "sew", "thrown": "throw",
+                   "embroidered": "embroidery", "beaten": "beat"}
 
 
 # A technique is labelled by its noun («الحفر», "Gravure", "Broderie"), a description says what was done
@@ -251,26 +269,7 @@ def _with_ancestors(concept: str, up: dict[str, set[str]]) -> set[str]:
     return out
 
 
-# Descriptive words every catalogue uses and no thesaurus of object types, materials and periods lists:
-# basic colours and small numbers. As concepts of their own they let «زهور زرقاء» meet "fleurs bleues"
-# and «ثلاثة أرجل» "trois pieds". Arabic colours in masculine and feminine (non-human plurals agree in
-# the feminine singular: «خطوط حمراء»); the colour plurals «بيض», «سود» are left out (eggs, lions).
-DESCRIPTIVE_TERMS: dict[str, tuple[str, ...]] = {
-    "colour:red": ("red", "rouge", "أحمر", "حمراء"),
-    "colour:blue": ("blue", "bleu", "bleue", "أزرق", "زرقاء"),
-    "colour:white": ("white", "blanc", "blanche", "أبيض", "بيضاء"),
-    "colour:black": ("black", "noir", "noire", "أسود", "سوداء"),
-    "colour:green": ("green", "vert", "verte", "أخضر", "خضراء"),
-    "colour:yellow": ("yellow", "jaune", "أصفر", "صفراء"),
-    "number:2": ("two", "deux", "اثنان", "اثنين", "اثنتان", "اثنتين"),
-    "number:3": ("three", "trois", "ثلاث", "ثلاثة"),
-    "number:4": ("four", "quatre", "أربع", "أربعة"),
-    "number:5": ("five", "cinq", "خمس", "خمسة"),
-    "number:6": ("six", "ست", "ستة"),
-    "number:7": ("seven", "sept", "سبع", "سبعة"),
-    "number:8": ("eight", "huit", "ثماني", "ثمانية"),
-}
-
+# Colours, numbers and motifs as concepts of their own (turath_engine/descriptive.py).
 _DESCRIPTIVE_IDS = set(DESCRIPTIVE_TERMS)
 
 # An Arabic period is labelled «العصر المملوكي», «الدولة الأموية»; a description says «على الطراز المملوكي»
@@ -341,21 +340,30 @@ class ConceptExtractor:
                     if (st,) not in self.stemmed and (st,) not in exact:
                         self.action.setdefault(st, set()).update(ids)
         self._firsts = {w[0] for w in exact} | {w[0] for w in self.stemmed}
+        self._words = {w for key in (*exact, *self.stemmed) for w in key}
 
     def _variants(self, tok: str) -> tuple[str, str]:
-        """(as written, stem) of a text's word, a one-letter Arabic proclitic dropped when only that
-        makes it a label's word."""
+        """(as written, stem) of a text's word; of an Arabic word, a one-letter proclitic («وبالذهب») or the
+        alef of the accusative («يحمل صليبا», «يمثل جملا») dropped when only that makes it a label's word."""
+        if not _AR_CHARS.search(tok):
+            tok = _EN_PARTICIPLES.get(tok, tok)
+            return _exact(tok), concept_stem(tok)
         ex, st = _exact(tok), concept_stem(tok)
-        if (ex not in self._firsts and st not in self._firsts and _AR_CHARS.search(tok) and len(tok) >= 4
-                and tok[0] in "وبلفك"):
-            ex2, st2 = _exact(tok[1:]), concept_stem(tok[1:])
-            if ex2 in self._firsts or st2 in self._firsts:
-                return ex2, st2
+        # a word of any label as written keeps its first letter: «نقش بارز» (relief) is no «أرز» (cedar)
+        if ex in self._words or st in self._words or len(tok) < 4:
+            return ex, st
+        bare = [w for w in (tok[1:] if tok[0] in "وبلفك" else "", tok[:-1] if tok[-1] == "ا" else "") if w]
+        for w in bare:
+            if _exact(w) in self._firsts or concept_stem(w) in self._firsts:
+                return _exact(w), concept_stem(w)
         return ex, st
 
     def _action(self, stem: str) -> set[str]:
         """The technique a participle names («محفور» الحفر, "gravé" Gravure), if any."""
-        got = self.action.get(stem)
+        # English -ated of a noun in -ation: "illuminated" Illumination, "granulated" Granulation
+        # and French -é of a short stem ("doré" Dorure: concept_stem keeps its e)
+        got = (self.action.get(stem) or (stem.endswith("at") and self.action.get(stem[:-2]))
+               or (stem.endswith("e") and self.action.get(stem[:-1])))
         if got:
             return got
         for noun in _participle_nouns(stem):
@@ -375,6 +383,9 @@ class ConceptExtractor:
         in_run: set[int] = set()  # words of a matched label of several consecutive words
         single: dict[int, set[str]] = {}
         for i in range(len(forms)):
+            # «على الطراز المملوكي»: «طراز» before an adjective is a style (the period follows), not a tiraz
+            if forms[i][0] == "طراز" and i + 1 < len(toks) and _exact(toks[i + 1]).endswith("ي"):
+                continue
             if forms[i][0] not in self._firsts and forms[i][1] not in self._firsts:
                 got = self._action(forms[i][1])
                 if got:
@@ -383,14 +394,18 @@ class ConceptExtractor:
                 continue
             for n in range(1, min(self.MAX_WORDS, len(forms) - i) + 1):
                 got = (self.exact.get(tuple(f[0] for f in forms[i:i + n]))
-                       or self.stemmed.get(tuple(f[1] for f in forms[i:i + n])))
+                       or self.stemmed.get(tuple(f[1] for f in forms[i:i + n]))
+                       or (n == 1 and self._action(forms[i][1])))  # "illuminated", a label's first word too
                 if got:
                     out.setdefault(" ".join(toks[i:i + n]), set()).update(got)
                     if n > 1:
                         in_phrase.update(range(i, i + n))
                         in_run.update(range(i, i + n))
                     else:
-                        single[i] = got
+                        # a participle that is itself a label names its technique too: «المنحوت» the
+                        # sculpture and carving (as "sculpté" does), «منسوج» textiles and weaving ("tissé")
+                        single[i] = got | (self._action(forms[i][1]) if _AR_CHARS.search(toks[i]) else set())
+                        out[toks[i]].update(single[i])
             # Arabic adjectives follow their noun and stack: «تمثال فخاري صغير» is a «تمثال صغير» (figurine);
             # but three words already read as one label are that label: «العصر الحجري الحديث» is the
             # Neolithic, not also «العصر الحديث» (modern)
@@ -496,6 +511,8 @@ def name_tokens(text: str) -> list[str]:
                 continue
             sk = skeleton(w)
             add(sk)
+            if not arabic and "p" in w.replace("ph", ""):  # Arabic writes p as ف or ب: «فلسطين», «البتراء»
+                add(skeleton(w.replace("ph", "f").replace("p", "f")))
             if arabic:
                 if len(w) >= 4 and w[0] in _AR_PROCLITICS and not ARTICLE.match(w):
                     add(skeleton(w[1:]))
