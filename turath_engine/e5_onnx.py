@@ -142,15 +142,16 @@ def outlier_channels(m: E5, layers: list[dict], k: int = OUTLIERS_PER_LAYER) -> 
     return [np.sort(np.argsort(-np.abs(g[mask]).max(0), kind="stable")[:k]) for g in outs]
 
 
-def build(m: E5, out_path: str, key: str) -> None:
+def build(m: E5, out_path: str, key: str, keep_float: tuple[str, ...] = ()) -> None:
     """Build, quantize (int8 weights per output channel, dynamic uint8 activations) and write the model
-    to ``out_path`` atomically: written in a temporary directory beside it, then renamed."""
+    to ``out_path`` atomically: written in a temporary directory beside it, then renamed. ``keep_float``:
+    node names left in float32 (benchmarks only: e.g. layers 0 and 11 whole, ``l0.ctx``, ``l0.fi_out``…)."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     layers = m.load_layers()
     model = build_graph(m, layers, outlier_channels(m, layers))
-    side = [n.name for n in model.graph.node if ".side_" in n.name]
+    side = [n.name for n in model.graph.node if ".side_" in n.name or n.name in keep_float]
     d = os.path.dirname(os.path.abspath(out_path))
     os.makedirs(d, exist_ok=True)
     quiet = logging.root.manager.disable
