@@ -15,9 +15,9 @@ log = logging.getLogger(__name__)
 
 
 def load_encoder():
-    """The e5 encoder: TURATH_TEXT_ENCODER=onnx (default: int8 onnxruntime, ~4x less CPU per passage)
+    """The e5 encoder: TURATH_TEXT_ENCODER=onnx (default: int8 onnxruntime, 3-4x less CPU per passage)
     or numpy (float32, e5.py). The numpy one, with one log line, if onnxruntime is missing or its model
-    cannot be built or loaded. Either's vectors answer the other's (cosine > 0.99)."""
+    cannot be built or loaded. Either's vectors answer the other's (cosine >= 0.998)."""
     from turath_engine import e5
 
     e5.set_threads(1)  # one BLAS thread (see Embedder's note); the onnx encoder too runs on one thread
