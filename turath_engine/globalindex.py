@@ -21,7 +21,12 @@ import numpy as np
 
 from .errors import IndexCorruptError
 
-IVF_MIN = 20_000  # below this an exact (flat) index is as fast as IVF and needs no training
+# Exact search up to a quarter of a million images. Measured at 100,000 (benchmarks/matching/RESULTS.md,
+# "100,000 references"): IVF with 24 of 1,264 lists probed lost the right image from the first 200 for
+# 20 of 220 photos (crops, rotations, screens) that exact search ranked there, 12 of them in its first
+# 10; a photo and its register image are only moderately similar, so they often fall into different
+# lists. Exact search costs ~30 ms (p50) at 100,000 with BLAS; IVF takes over where that grows past ~75 ms.
+IVF_MIN = 250_000
 NPROBE = 24
 
 
@@ -91,6 +96,9 @@ class GlobalIndex:
             ivf = faiss.try_extract_index_ivf(self.snapshot) if hasattr(faiss, "try_extract_index_ivf") else None
             if ivf is not None:
                 ivf.nprobe = NPROBE
+            # a photo's 6 region vectors against a flat snapshot: one matrix product (29 ms at 100,000)
+            # instead of faiss's per-query loop (48 ms), same results
+            faiss.cvar.distance_compute_blas_threshold = 1
 
     @property
     def ntotal(self) -> int:
