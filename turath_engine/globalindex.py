@@ -23,8 +23,8 @@ from .errors import IndexCorruptError
 
 # Exact search up to a quarter of a million images. Measured at 100,000 (benchmarks/matching/RESULTS.md,
 # "100,000 references"): IVF with 24 of 1,264 lists probed lost the right image from the first 200 for
-# 20 of 220 photos (crops, rotations, screens) that exact search ranked there, 12 of them in its first
-# 10; a photo and its register image are only moderately similar, so they often fall into different
+# 33 of 220 photos that exact search ranked there (20 of them then missed by the engine: crops,
+# rotations, screens); a photo and its register image are only moderately similar, so they often fall into different
 # lists. Exact search costs ~30 ms (p50) at 100,000 with BLAS; IVF takes over where that grows past ~75 ms.
 IVF_MIN = 250_000
 NPROBE = 24
