@@ -124,7 +124,13 @@ def train_projection(refs: np.ndarray, queries: np.ndarray, dim: int, pca_dim: i
     allx = np.concatenate([refs, queries]).astype(np.float64)
     mean = allx.mean(0)
     _, _, vt = np.linalg.svd(allx - mean, full_matrices=False)
-    p1 = vt[:pca_dim].T  # (raw, pca_dim)
+    return whiten_after_pca(refs, queries, mean, vt[:pca_dim].T, dim, reg)
+
+
+def whiten_after_pca(refs: np.ndarray, queries: np.ndarray, mean: np.ndarray, p1: np.ndarray, dim: int,
+                     reg: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """train_projection's steps after its first PCA ``p1`` (raw, pca_dim): whitening by the matching
+    pairs' differences, PCA of the whitened references to dim."""
     r = (refs - mean) @ p1
     q = (queries - mean) @ p1
     d = q - r

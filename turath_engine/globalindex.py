@@ -24,8 +24,9 @@ from .errors import IndexCorruptError
 # Exact search up to a quarter of a million images. Measured at 100,000 (benchmarks/matching/RESULTS.md,
 # "100,000 references"): IVF with 24 of 1,264 lists probed lost the right image from the first 200 for
 # 33 of 220 photos that exact search ranked there (20 of them then missed by the engine: crops,
-# rotations, screens); a photo and its register image are only moderately similar, so they often fall into different
-# lists. Exact search costs ~30 ms (p50) at 100,000 with BLAS; IVF takes over where that grows past ~75 ms.
+# rotations, screens); a photo and its register image are only moderately similar, so they often fall
+# into different lists. Exact search costs ~30 ms (p50) at 100,000 (engine.py makes faiss use BLAS for
+# it); IVF takes over where that grows past ~75 ms.
 IVF_MIN = 250_000
 NPROBE = 24
 
@@ -96,9 +97,6 @@ class GlobalIndex:
             ivf = faiss.try_extract_index_ivf(self.snapshot) if hasattr(faiss, "try_extract_index_ivf") else None
             if ivf is not None:
                 ivf.nprobe = NPROBE
-            # a photo's 6 region vectors against a flat snapshot: one matrix product (29 ms at 100,000)
-            # instead of faiss's per-query loop (48 ms), same results
-            faiss.cvar.distance_compute_blas_threshold = 1
 
     @property
     def ntotal(self) -> int:

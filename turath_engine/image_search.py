@@ -43,31 +43,33 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
     if images.uses_words:
         short, pairs = images.words.scores(soft.ravel(), qf.des, 400, images.live, qkp)
-        first = []
+        refine_always = []
     else:
         qv = default_descriptor().describe_regions(qf.des, qf.xy, qf.size)
         sims = images.gidx.search(qv, GLOBAL_K, images.live)
         cand = sorted(sims, key=lambda i: -sims[i])[:GLOBAL_K]
         short, pairs = word_matches(images.store, cand, soft.ravel(), qf.des, qkp)
-        first = cand[:REFINE_GLOBAL]
+        refine_always = cand[:REFINE_GLOBAL]
     pdq, _q = pdq_hash(img)
     if images.pdq.ntotal:
         D, Idx = images.pdq.search(pdq.reshape(1, 32), min(10, images.pdq.ntotal))
         near = [(int(i), int(d)) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0 and d <= PDQ_NEAR]
-        first = [*first, *(int(i) for i in Idx[0][:PDQ_REFINE] if i >= 0)]
+        refine_always += [int(i) for i in Idx[0][:PDQ_REFINE] if i >= 0]
     else:
         near = []
     order = [i for i, _ in near] + [i for i, _ in short]
-    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs, first)
+    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs, refine_always)
 
 
-def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs, first=()):
+def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs,
+                 refine_always=()):
     """Two-stage geometric verification of the shortlist.
 
     Stage A (cheap, SHORTLIST candidates): RANSAC on the Hamming-embedding word matches found
     while shortlisting, no descriptor matching. Stage B (REFINE best of stage A): full ORB
     matching with the ratio test against the stored descriptors, RANSAC again; the better of
-    the two is kept. ``first`` (the first stage's best few) always get both stages. Allowed and hidden candidates are counted separately so that
+    the two is kept. ``refine_always`` (the first stage's and PDQ's best few) get both stages,
+    beyond the SHORTLIST. Allowed and hidden candidates are counted separately so that
     ``allowed_keys`` never starves the visible list and hidden matches can still be counted.
     """
     db = images.store.db
@@ -78,8 +80,8 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
     chosen = []
     n_allowed = n_hidden = 0
     seen = set()
-    # the shortlist's order fills stage A; the first stage's best few come on top of it
-    for iid, capped in [*((i, True) for i in order), *((i, False) for i in first)]:
+    # the shortlist's order fills stage A up to its cap; refine_always comes on top of it
+    for iid, capped in [*((i, True) for i in order), *((i, False) for i in refine_always)]:
         if iid in seen or capped and n_allowed >= SHORTLIST and n_hidden >= SHORTLIST // 2:
             continue
         row = db.execute("SELECT key, grp, meta, shard, off, n, fw, fh, scale FROM images WHERE id=?", (iid,)).fetchone()
@@ -101,10 +103,10 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
         results[iid] = v
     # stage B on the most promising few
     # Stage A is noisy (few true word matches under blur/clutter), so the best few by the
-    # shortlist score are refined as well as the best few by stage-A inliers.
+    # shortlist score and refine_always are refined as well as the best few by stage-A inliers.
     best = sorted(results, key=lambda i: -results[i].inliers)[:REFINE]
     rows = dict(chosen)
-    for iid in [*(iid for iid, _row in chosen[:REFINE_TOP]), *(iid for iid in first if iid in rows)]:
+    for iid in [*(iid for iid, _row in chosen[:REFINE_TOP]), *(iid for iid in refine_always if iid in rows)]:
         if iid not in best:
             best.append(iid)
     q_index = QueryDescriptors(qf.des) if best else None

@@ -146,18 +146,7 @@ def train_projection(refs, queries, dim=256, pca_dim=512, reg=0.1):
     ev, u = np.linalg.eigh(gram)
     top = np.argsort(-ev)[:pca_dim]
     p1 = (xc.T @ u[:, top]) / np.sqrt(np.maximum(ev[top], 1e-12))  # (raw, pca_dim), orthonormal columns
-    r = (refs - mean) @ p1
-    q = (queries - mean) @ p1
-    d = q - r
-    cw = d.T @ d / len(d)
-    cw += reg * np.trace(cw) / len(cw) * np.eye(len(cw))
-    ev, evec = np.linalg.eigh(cw)
-    p2 = evec @ np.diag(ev ** -0.5) @ evec.T
-    rw = r @ p2
-    rw -= rw.mean(0)
-    _, _, vt2 = np.linalg.svd(rw, full_matrices=False)
-    p3 = vt2[:dim].T
-    return mean.astype(np.float32), (p1 @ p2 @ p3).astype(np.float32)
+    return G.whiten_after_pca(refs, queries, mean, p1, dim, reg)
 
 
 def project(x, mean, proj):
