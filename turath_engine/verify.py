@@ -69,6 +69,15 @@ def verify(q_xy, q_des, r_xy, r_des, r_size, r_to_orig: float, q_to_orig: float,
     return ransac(r_xy[ri], q_xy[qi], r_size, r_to_orig, q_to_orig, len(ri))
 
 
+def _distinct_cells(xy: np.ndarray, cell: float = 3.0) -> int:
+    """How many distinct cell-sized locations the points fall on (each point's rounded cell coordinates
+    packed into one integer: np.unique over rows cost ~0.15 ms per RANSAC, ~95 of them per photo)."""
+    if not len(xy):
+        return 0
+    c = np.round(xy / cell).astype(np.int64) + (1 << 20)
+    return len(np.unique((c[:, 0] << 21) | c[:, 1]))
+
+
 def ransac(src_xy, dst_xy, r_size, r_to_orig: float, q_to_orig: float, n_matches: int | None = None,
            max_iters: int = 1000) -> Verification:
     """RANSAC homography reference -> query on putative correspondences; evidence in original pixels."""
@@ -84,9 +93,7 @@ def ransac(src_xy, dst_xy, r_size, r_to_orig: float, q_to_orig: float, n_matches
     mask = mask.ravel().astype(bool)
     # Count distinct locations, not pairs: ORB finds one corner at several pyramid levels, and a
     # cluster of duplicates must not look like many independent agreeing matches.
-    s_in = np.round(src.reshape(-1, 2)[mask] / 3.0)
-    d_in = np.round(dst.reshape(-1, 2)[mask] / 3.0)
-    n_in = min(len(np.unique(s_in, axis=0)), len(np.unique(d_in, axis=0))) if mask.any() else 0
+    n_in = min(_distinct_cells(src.reshape(-1, 2)[mask]), _distinct_cells(dst.reshape(-1, 2)[mask]))
     # Reject geometrically absurd homographies (mirror images, collapsed or exploded scale):
     # random matches often reach a handful of "inliers" through such degenerate models.
     a = H[:2, :2] / H[2, 2] if abs(H[2, 2]) > 1e-9 else H[:2, :2]

@@ -240,9 +240,11 @@ def word_matches(store: Store, cand: list[int], qwords: np.ndarray, qdes: np.nda
     rid, rw, rd, rxy = np.concatenate(rid), np.concatenate(rw), np.concatenate(rd), np.concatenate(rxy)
     qw = np.asarray(qwords, np.int64) & WORD_MASK
     order = np.argsort(qw, kind="stable")
-    qs = qw[order]
-    lo = np.searchsorted(qs, rw, "left")
-    L = np.searchsorted(qs, rw, "right") - lo
+    # each reference word's run among the query's sorted words, by table look-up (a binary search of
+    # 160,000 reference words took ~35 ms of a query's ~290)
+    count = np.bincount(qw, minlength=WORD_MASK + 1)
+    start = np.cumsum(count) - count
+    lo, L = start[rw], count[rw]
     post = np.repeat(np.arange(len(rw)), L)  # reference keypoint of each pair
     if not len(post):
         return [], empty

@@ -1,0 +1,103 @@
+"""The query path's speed-ups keep its answers: two threads answer as one does, the word matches'
+table look-up finds what an exhaustive comparison finds, and inliers are counted per location."""
+
+import threading
+
+import numpy as np
+import pytest
+
+from turath_engine import Engine, image_search
+from turath_engine.features import orb_features
+from turath_engine.image_search import QUERY_SOFT_WORDS, _first_stage
+from turath_engine.imaging import load_image
+from turath_engine.verify import _distinct_cells
+from turath_engine.visual_words import HE_THRESHOLD, WORD_MASK, word_matches
+
+from .conftest import phone_photo
+
+
+def _answers(eng, queries):
+    out = []
+    for q in queries:
+        res = eng.query(images=[q], include_below_threshold=True)
+        out.append([(c.key, round(c.score, 6), c.evidence["image"]["inliers"], c.evidence["image"]["ref_polygon"],
+                     c.evidence["image"]["query_polygon"]) for c in res.candidates])
+    return out
+
+
+def test_two_threads_give_the_answers_one_thread_gives(built_index, photos, monkeypatch):
+    queries = [phone_photo(photos[n], angle=a, scale=0.7, gain=0.6, seed=k)
+               for k, (n, a) in enumerate([("astronaut", 15), ("coins", -10), ("chelsea", 25), ("page", 5)])]
+    with Engine.open(built_index) as eng:
+        monkeypatch.setenv("TURATH_QUERY_THREADS", "1")
+        assert image_search._pool() is None
+        one = _answers(eng, queries)
+        monkeypatch.setenv("TURATH_QUERY_THREADS", "2")
+        assert image_search._pool() is not None
+        two = _answers(eng, queries)
+    assert one == two
+    assert [a[0][0] for a in one] == ["obj-astronaut", "obj-coins", "obj-chelsea", "obj-page"]
+
+
+def test_the_query_thread_runs_faiss_on_one_openmp_thread(monkeypatch):
+    """OpenMP's thread count is per thread: a new thread would search on every core, against the other."""
+    import faiss
+
+    monkeypatch.setenv("TURATH_QUERY_THREADS", "2")
+    plain = []
+    t = threading.Thread(target=lambda: plain.append(faiss.omp_get_max_threads()))
+    t.start()
+    t.join()
+    if plain[0] < 2:
+        pytest.skip("OpenMP gives new threads one thread on this machine: nothing to guard against")
+    assert image_search._pool().submit(faiss.omp_get_max_threads).result() == 1
+
+
+def _word_matches_exhaustive(store, cand, qwords, qdes, qkp):
+    """Every (reference keypoint, query word entry) pair compared: for each reference keypoint, the
+    closest query descriptor with the same word within HE_THRESHOLD bits (the first such entry on ties)."""
+    qw = np.asarray(qwords, np.int64) & WORD_MASK
+    pairs, scores = [], {}
+    for iid in cand:
+        sid, off, n = store.db.execute("SELECT shard, off, n FROM images WHERE id=?", (iid,)).fetchone()
+        des, xy, w = store.read_record(sid, off, n)
+        for k in range(len(w)):
+            entries = np.flatnonzero(qw == int(w[k]))
+            if not len(entries):
+                continue
+            d = np.unpackbits(qdes[qkp[entries]] ^ des[k], axis=1).sum(1)
+            if d.min() > HE_THRESHOLD:
+                continue
+            e = int(np.argmin(d))  # first of the closest
+            pairs.append((iid, int(qkp[entries[e]]), *xy[k].tolist()))
+            scores[iid] = scores.get(iid, 0.0) + float(np.exp(-((d[e] / 24.0) ** 2)))
+        if iid in scores:
+            scores[iid] /= np.sqrt(max(1, len(w)))
+    return scores, pairs
+
+
+def test_word_matches_find_what_an_exhaustive_comparison_finds(built_index, photos):
+    with Engine.open(built_index) as eng:
+        images = eng.images
+        img = load_image(phone_photo(photos["coffee"], angle=12, scale=0.8, gain=0.7))
+        qf = orb_features(img, query=True)
+        soft = images.vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
+        qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
+        cand = _first_stage(images, qf)
+        short, (r, q, xy) = word_matches(images.store, cand, soft.ravel(), qf.des, qkp)
+        scores, pairs = _word_matches_exhaustive(images.store, cand, soft.ravel(), qf.des, qkp)
+    assert len(pairs) > 50  # a real photo of a register object: many word matches to compare
+    assert [(int(a), int(b), float(c), float(d)) for a, b, (c, d) in zip(r, q, xy, strict=True)] == pairs
+    assert dict(short).keys() == scores.keys()
+    assert all(abs(dict(short)[i] - s) < 1e-9 for i, s in scores.items())
+
+
+def test_inliers_are_counted_per_location_as_rows_are():
+    rng = np.random.default_rng(3)
+    pts = rng.uniform(-50, 1000, (400, 2)).astype(np.float32)
+    pts = np.concatenate([pts, pts[:150] + rng.uniform(-1, 1, (150, 2)).astype(np.float32)])  # near-duplicates
+    for sel in (slice(None), slice(0, 7), slice(0, 0)):
+        xy = pts[sel]
+        expect = len(np.unique(np.round(xy / 3.0), axis=0)) if len(xy) else 0
+        assert _distinct_cells(xy) == expect
+    assert _distinct_cells(pts) < len(pts)
