@@ -15,6 +15,11 @@ import numpy as np
 RATIO = 0.82
 MIN_MATCHES = 8
 RANSAC_PX = 6.0  # in query feature-image pixels (longest side ~960)
+# All inliers on a spot this small (of the register image's area) is not the object: a glyph pair, a
+# stamp or a seal that many objects share. The one true false match among 200 out-of-register photos
+# at 100,000 references had 18 inliers on 0.15 %; the 359 right answers at rank 1 at 1,000 and 100,000
+# had 0.42 % and more (benchmarks/matching/RESULTS.md, 2026-12-07 fourth session). It was 0.05 %.
+MIN_HULL_FRACTION = 0.002
 
 
 
@@ -104,7 +109,7 @@ def ransac(src_xy, dst_xy, r_size, r_to_orig: float, q_to_orig: float, n_matches
         return Verification(inliers=n_in, matches=n_matches)
     pin = src.reshape(-1, 2)[mask]
     hull = cv2.convexHull(pin.astype(np.float32)).reshape(-1, 2)
-    if cv2.contourArea(hull) < 0.0005 * r_size[0] * r_size[1]:  # all inliers on one tiny spot: not an object match
+    if cv2.contourArea(hull) < MIN_HULL_FRACTION * r_size[0] * r_size[1]:
         return Verification(matches=n_matches)
     w, h = r_size
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)

@@ -101,3 +101,26 @@ def test_inliers_are_counted_per_location_as_rows_are():
         expect = len(np.unique(np.round(xy / 3.0), axis=0)) if len(xy) else 0
         assert _distinct_cells(xy) == expect
     assert _distinct_cells(pts) < len(pts)
+
+
+def _correspondences(side_px: float, n: int = 20, seed: int = 0):
+    """n reference points spread over a side_px square of a 640 x 480 register image, and the same
+    points in a query photo rotated by 10 degrees and scaled (an exact homography)."""
+    rng = np.random.default_rng(seed)
+    src = (rng.uniform(0, side_px, (n, 2)) + [300, 200]).astype(np.float32)
+    a = np.deg2rad(10)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]]) * 1.3
+    return src, (src @ rot.T + [40, 25]).astype(np.float32)
+
+
+def test_inliers_on_a_spot_too_small_for_an_object_are_no_match():
+    from turath_engine.verify import ransac
+
+    size = (640, 480)
+    # 20 agreeing points on 18 x 18 px (0.1 % of the image): a glyph pair or a stamp many objects share
+    src, dst = _correspondences(18)
+    assert ransac(src, dst, size, 1.0, 1.0).inliers == 0
+    # the same number of points over 60 x 60 px (1.2 %): a small but real part of the object
+    src, dst = _correspondences(60)
+    v = ransac(src, dst, size, 1.0, 1.0)
+    assert v.inliers >= 15 and v.ref_polygon
