@@ -48,3 +48,19 @@ def test_the_version_names_the_model_and_the_assignment():
     assert other.version != gd.version  # retrained parameters: another version
     same = globaldesc.GlobalDescriptor(gd.codebook.copy(), gd.mean.copy(), gd.proj.copy())
     assert same.version == gd.version
+
+
+def test_regions_share_the_photos_codeword_assignment_and_give_the_same_vectors(photos):
+    """describe_regions finds each descriptor's codeword once; every region's vector is the one
+    computed from that region's descriptors alone."""
+    gd = globaldesc.default_descriptor()
+    qf = orb_features(load_image(phone_photo(photos["motorcycle_left"], angle=15, scale=0.8, gain=0.7)), query=True)
+    got = gd.describe_regions(qf.des, qf.xy, qf.size)
+    w, h = qf.size
+    raws = [globaldesc.raw_vlad(qf.des, gd.codebook)]
+    for x0, y0, x1, y1 in globaldesc.REGIONS[1:]:
+        m = (qf.xy[:, 0] >= x0 * w) & (qf.xy[:, 0] < x1 * w) & (qf.xy[:, 1] >= y0 * h) & (qf.xy[:, 1] < y1 * h)
+        if m.sum() >= globaldesc.MIN_REGION_FEATURES:
+            raws.append(globaldesc.raw_vlad(qf.des[m], gd.codebook))
+    assert len(raws) >= 4
+    assert np.array_equal(got, gd.project(np.stack(raws)))
