@@ -1,10 +1,12 @@
 """Plain HTML forms for the case pages. They only collect input: the services validate it."""
 
 from django import forms
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from turath.core.forms import TextLimits
 from turath.core.permissions import Sharing
+from turath.register.models import CulturalObject
 
 from .models import Attachment, JournalEntry, LegalBasis, ReportKind, RestitutionStep
 
@@ -157,6 +159,20 @@ class BatchForm(TextLimits, forms.Form):
                                                                                           "size": 4}))
             self.fields[f"row-{i}-description"] = forms.CharField(label=_("description"), required=False)
             self.fields[f"row-{i}-photo"] = forms.FileField(label=_("photo"), required=False)
+
+    # a row's errors name the record's fields (register.validate_record); where the batch has a column
+    # for that field, the officer reads the column's label
+    ERROR_COLUMNS = {"materials": "material"}
+
+    def error_label(self, name: str) -> str:
+        """The translated label of the column (or else of the record's field) an error names, never its code."""
+        column = self.fields.get(f"row-1-{self.ERROR_COLUMNS.get(name, name)}")
+        if column is not None:
+            return str(column.label)
+        try:
+            return str(CulturalObject._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            return str(_("row"))
 
     def table(self):
         return [[self[f"row-{i}-{k}"] for k in ("object_type", "material", "count", "description", "photo")]

@@ -269,7 +269,7 @@ def seizure_detail(request, pk):
                 if not result.failed:
                     return redirect("cases:seizure-detail", pk=seizure.pk)
             if result is not None:
-                row_errors = [(rows[e.row - 1]["form_row"], name, message)
+                row_errors = [(rows[e.row - 1]["form_row"], batch.error_label(name), message)
                               for e in result.row_errors for name, message in e.messages()]
     items = services.seizure_items(request.user, seizure)
     return render(request, "cases/seizure_detail.html", {

@@ -448,3 +448,22 @@ def test_create_report_checks_its_photographs_before_writing_anything(users, act
                                                  "place": "Le Caire"}, new_objects=new_object,
                                         photos=[("vue.jpg", jpeg.getvalue())], photos_of="EG-MOA-PH-1")
     assert report.objects_concerned.get().images.count() == 1
+
+
+@pytest.mark.parametrize("lang, labels", [("ar", ["النوع", "العدد"]), ("fr", ["type", "nombre"])])
+def test_batch_errors_name_the_column_in_the_reader_language_not_the_field_code(client, users, lang, labels):
+    client.force_login(users["ma_police_editor"])
+    client.cookies["django_language"] = lang
+    r = client.post("/cases/seizures/new/", {"seized_on": date.today().isoformat(), "place": "Tanger Med",
+                                             "border_post": "Port", "publish_sharing": "network"})
+    assert r.status_code == 302
+    batch = {"row-1-object_type": "coin", "row-2-object_type": "zzz-unknown", "row-3-object_type": "coin",
+             "row-3-count": "two"}
+    page = client.post(r["Location"], batch)
+    errors = re.search(r'<ul class="errorlist" role="alert" id="row-errors">(.*?)</ul>', page.content.decode(), re.S)
+    assert errors, "the row errors are listed"
+    items = re.findall(r"<li>(.*?)</li>", errors.group(1), re.S)
+    assert len(items) == 2
+    assert f", {labels[0]}:" in items[0] and "zzz-unknown" in items[0]
+    assert f", {labels[1]}:" in items[1]
+    assert not re.search(r"object_type|materials|\bcount\b", errors.group(1))
