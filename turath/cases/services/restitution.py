@@ -135,8 +135,11 @@ def record_handover(user, case: RestitutionCase, data: dict, *, expected_version
             case=locked, on_date=day, receiving_institution=institution, received_by=_text(data, "received_by", 300),
             handed_by=_text(data, "handed_by", 300), place=_text(data, "place", 300), notes=_text(data, "notes"),
             recorded_by=user)
-        at = timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))
-        at = min(at, timezone.now())
+        # the objects leave custody at the handover: now when it is recorded the same day (an object
+        # that entered custody this afternoon can still be handed over today), else noon of that day
+        now = timezone.now()
+        at = now if day >= timezone.localdate(now) else timezone.make_aware(
+            datetime.combine(day, datetime.min.time().replace(hour=12)))
         restitution_handed_over.send(sender=RestitutionCase, case=locked, handover=handover, user=user, at=at)
         locked.state = RestitutionCase.State.HANDED_OVER
         locked.closed = True
