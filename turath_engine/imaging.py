@@ -34,12 +34,16 @@ class LoadedImage:
     original_size: tuple[int, int]  # (width, height) as stored in the file, before orientation
     format: str
     flags: list[str] = field(default_factory=list)
+    _gray: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def gray(self) -> np.ndarray:
-        import cv2
+        # computed once: the blank check and the local features both read it
+        if self._gray is None:
+            import cv2
 
-        return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
+            self._gray = cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
+        return self._gray
 
 
 def _open(src) -> tuple[Image.Image, str]:
