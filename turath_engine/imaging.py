@@ -111,7 +111,7 @@ def load_image(src, work_side: int = WORK_SIDE, allow_blank: bool = False) -> Lo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im.load()
-            im = ImageOps.exif_transpose(im)
+            ImageOps.exif_transpose(im, in_place=True)  # no copy of an image that needs no turning
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DecompressionBombError(f"{name}: too many pixels (decompression bomb)") from None
     except (OSError, SyntaxError, ValueError) as e:

@@ -1,12 +1,13 @@
-"""What the index stores per image, computed faster for the build rate: the same keypoints and the
-same visual words (benchmarks/README.md, "Build rate")."""
+"""What the index stores per image, computed faster for the build rate: the same keypoints, the same
+visual words, and PDQ hashed from a small copy (benchmarks/README.md, "Build rate")."""
 
 import cv2
 import numpy as np
 import pytest
 
 from turath_engine import features
-from turath_engine.features import default_vocabulary, orb_features
+from turath_engine.features import default_vocabulary, orb_features, pdq_hash
+from turath_engine.image_search import PDQ_NEAR
 from turath_engine.imaging import load_image
 
 from .conftest import jpeg_bytes, phone_photo
@@ -80,3 +81,34 @@ def test_visual_words_are_each_descriptors_nearest_word_lowest_index_first(photo
     coarse = d.argmin(1)  # argmin: the first of equal minima
     sub = np.bitwise_count(des[:, None, :] ^ v.fine[coarse]).sum(-1, dtype=np.int32).argmin(1)
     assert np.array_equal(v.assign(des), coarse * v.f + sub)
+
+
+def test_pdq_hashes_a_small_copy(photos, monkeypatch):
+    import pdqhash
+
+    seen = []
+    real = pdqhash.compute
+
+    def spy(rgb):
+        seen.append(rgb.shape)
+        return real(rgb)
+
+    monkeypatch.setattr(pdqhash, "compute", spy)
+    pdq_hash(load_image(jpeg_bytes(photos["astronaut"])))  # 512 x 512
+    assert max(seen[0][:2]) == features.PDQ_SIDE == 128
+
+
+def test_pdq_of_a_small_copy_still_tells_copies_from_other_images(photos):
+    # re-encoded, 1/5-size and darkened copies stay inside the shortlist's PDQ_NEAR gate, every other
+    # photograph far outside it (measured at 128 px: copies 0-26 bits, the 1/5-size page 58 bits as at
+    # 512 px 50; other photographs 102-124 as at 512 px)
+    hashes = {n: pdq_hash(load_image(jpeg_bytes(rgb)))[0] for n, rgb in photos.items()}
+    for n, rgb in photos.items():
+        h, w = rgb.shape[:2]
+        copies = [jpeg_bytes(rgb, 30), jpeg_bytes(cv2.resize(rgb, (w // 5, h // 5), interpolation=cv2.INTER_AREA)),
+                  jpeg_bytes((rgb * 0.6).astype(np.uint8))]
+        for c in copies:
+            q = pdq_hash(load_image(c))[0]
+            dists = {m: int(np.unpackbits(q ^ hm).sum()) for m, hm in hashes.items()}
+            assert dists[n] < PDQ_NEAR, (n, dists[n])
+            assert min(d for m, d in dists.items() if m != n) > PDQ_NEAR + 25, (n, dists)
