@@ -34,12 +34,16 @@ class LoadedImage:
     original_size: tuple[int, int]  # (width, height) as stored in the file, before orientation
     format: str
     flags: list[str] = field(default_factory=list)
+    _gray: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @property
     def gray(self) -> np.ndarray:
-        import cv2
+        # computed once: the blank check and the local features both read it
+        if self._gray is None:
+            import cv2
 
-        return cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
+            self._gray = cv2.cvtColor(self.rgb, cv2.COLOR_RGB2GRAY)
+        return self._gray
 
 
 def _open(src) -> tuple[Image.Image, str]:
@@ -107,7 +111,7 @@ def load_image(src, work_side: int = WORK_SIDE, allow_blank: bool = False) -> Lo
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             im.load()
-            im = ImageOps.exif_transpose(im)
+            ImageOps.exif_transpose(im, in_place=True)  # no copy of an image that needs no turning
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise DecompressionBombError(f"{name}: too many pixels (decompression bomb)") from None
     except (OSError, SyntaxError, ValueError) as e:
