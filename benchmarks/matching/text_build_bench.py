@@ -68,6 +68,8 @@ def one(mode: str, n: int, batch: int) -> dict:
     emb = embedder()
     if mode != "lexical only":
         assert emb.available, emb.error
+        if os.environ.get("BENCH_BATCH_TOKENS"):  # tokens per forward pass (E5Onnx.BATCH_TOKENS)
+            emb._model.BATCH_TOKENS = int(os.environ["BENCH_BATCH_TOKENS"])
         if mode == "intra-op":
             from turath_engine.e5_onnx import session
 
@@ -107,7 +109,7 @@ def one(mode: str, n: int, batch: int) -> dict:
     # threads got says what the work costs: records per CPU-second x free cores = a quiet machine's rate.
     encoder = "-" if mode == "lexical only" else type(emb._model).__name__
     return {"mode": mode, "encoder": encoder, "threads": int(os.environ.get("TURATH_EMBED_THREADS", "0")), "batch": batch,
-            "records": n, "seconds": round(dt, 2), "records_per_s": round(n / dt, 1),
+            "batch_tokens": getattr(emb._model, "BATCH_TOKENS", None), "records": n, "seconds": round(dt, 2), "records_per_s": round(n / dt, 1),
             "cpu_seconds": round(dcpu, 2), "records_per_cpu_s": round(n / dcpu, 1), "load_at_end": load,
             "query_ms": query_ms}
 
@@ -117,6 +119,7 @@ def main():
     ap.add_argument("--records", type=int, default=256)
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--batch", type=int, default=64, help=argparse.SUPPRESS)
+    ap.add_argument("--batch-tokens", type=int, help="tokens per forward pass (default: the encoder's)")
     ap.add_argument("--configs", default="one-by-one:1:1:onnx,batched:2:64:onnx,pipelined:2:64:onnx,lexical only:1:64",
                     help="mode:threads:batch[:onnx|numpy], comma-separated")
     a = ap.parse_args()
@@ -127,7 +130,8 @@ def main():
     for config in a.configs.split(","):
         mode, threads, batch, encoder = (config.split(":") + ["onnx"])[:4]
         env = {**os.environ, "TURATH_EMBED_THREADS": threads, "TURATH_TEXT_ENCODER": encoder,
-               "TURATH_TEXT_EMBEDDINGS": "0" if mode == "lexical only" else "1"}
+               "TURATH_TEXT_EMBEDDINGS": "0" if mode == "lexical only" else "1",
+               "BENCH_BATCH_TOKENS": str(a.batch_tokens or "")}
         out = subprocess.run([sys.executable, __file__, "--one", mode, "--records", str(a.records), "--batch", batch],
                              env=env, capture_output=True, text=True, check=True).stdout
         results.append(json.loads(out.strip().splitlines()[-1]))

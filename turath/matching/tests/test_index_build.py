@@ -89,3 +89,27 @@ def test_a_failed_background_embedding_is_raised_and_writes_nothing_of_its_batch
     assert sorted(_vectors(got)) == sorted(f"{o.pk}:text" for o in objects[:3])
     got.close()
     assert emb._pending == {}  # nothing left waiting; the third batch's embedding was discarded
+
+
+def test_a_build_reads_each_concept_s_ancestors_once(objects, users, tmp_path):
+    """Every object's meta names its concepts' broader concepts; read once per build, not once per
+    object (before: a query per object for each level above the prefetched one)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(n):
+        built = Engine.create(str(tmp_path / f"ix{n}"))
+        with CaptureQueriesContext(connection) as ctx:
+            index.reindex(built, batch=48, workers=1)
+        texts = dict(built.db.execute("SELECT key, meta FROM texts"))
+        built.close()
+        return len(ctx.captured_queries), texts
+
+    few, texts = queries(len(TITLES))
+    assert len(texts) == len(TITLES) and all('"object_type": ["' in m for m in texts.values())
+    ma = users["ma_museum_editor"]
+    for i in range(len(TITLES), 3 * len(TITLES)):
+        make_object(ma, f"MA-MUS-{i:04d}", title=f"Manuscrit {i}", lang="fr")
+    more, texts = queries(3 * len(TITLES))
+    assert len(texts) == 3 * len(TITLES)
+    assert more == few  # nothing read per object
