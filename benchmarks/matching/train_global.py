@@ -5,7 +5,8 @@ The codebook is trained on the scikit-image photos (as the visual vocabulary); t
 synthetic register images and photos of them made with --seed 5, a seed the benchmark never indexes
 (the benchmark's register is seed 1 and its out-of-register objects are seed 1, i >= 10,000,000).
 
-    .venv/bin/python benchmarks/matching/train_global.py --pairs 1200
+    .venv/bin/python benchmarks/matching/train_global.py --keep-codebook          # the shipped projection
+    .venv/bin/python benchmarks/matching/train_global.py --pairs 1200 --dim 256   # the first one (2026-12-07)
     .venv/bin/python benchmarks/matching/train_global.py --eval 1000 --refdir /tmp/turath-bench/refs
 """
 
@@ -74,8 +75,11 @@ def _init(model_file):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--k", type=int, default=32)
-    ap.add_argument("--dim", type=int, default=256)
-    ap.add_argument("--pairs", type=int, default=1200)
+    ap.add_argument("--dim", type=int, default=512)
+    ap.add_argument("--pca-dim", type=int, default=512, help="PCA before the whitening (train_projection's pca_dim)")
+    ap.add_argument("--pairs", type=int, default=5000)
+    ap.add_argument("--keep-codebook", action="store_true",
+                    help="train the projection only, on the shipped codebook (an index's shards keep their VLAD words)")
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out-prefix", default=None, help="write <prefix>_codebook.npy etc. (default: the shipped files)")
@@ -87,21 +91,24 @@ def main():
     if a.eval:
         evaluate(a)
         return
-    from train_vocab import training_descriptors
+    if a.keep_codebook:
+        codebook = np.load(MODEL_FILES["codebook"])
+    else:
+        from train_vocab import training_descriptors
 
-    t = time.time()
-    d = training_descriptors(zoomed_crops=False)
-    rng = np.random.default_rng(0)
-    d = d[rng.choice(len(d), min(len(d), 200_000), replace=False)]
-    codebook = train_codebook(d, a.k)
-    print(f"codebook k={a.k} from {len(d)} descriptors in {time.time() - t:.0f}s", file=sys.stderr, flush=True)
+        t = time.time()
+        d = training_descriptors(zoomed_crops=False)
+        rng = np.random.default_rng(0)
+        d = d[rng.choice(len(d), min(len(d), 200_000), replace=False)]
+        codebook = train_codebook(d, a.k)
+        print(f"codebook k={a.k} from {len(d)} descriptors in {time.time() - t:.0f}s", file=sys.stderr, flush=True)
     t = time.time()
     with ProcessPoolExecutor(a.workers) as ex:
         pairs = list(ex.map(_pair_job, [(i, a.seed, codebook) for i in range(a.pairs)], chunksize=16))
     refs = np.stack([p[0] for p in pairs])
     qs = np.stack([p[1] for p in pairs])
     print(f"{len(pairs)} training pairs in {time.time() - t:.0f}s", file=sys.stderr, flush=True)
-    mean, proj = train_projection(refs, qs, a.dim)
+    mean, proj = train_projection(refs, qs, a.dim, pca_dim=a.pca_dim)
     save_model(codebook, mean, proj, _files(a))
     print(f"written {_files(a)}", file=sys.stderr)
 
