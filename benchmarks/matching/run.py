@@ -53,8 +53,8 @@ def _query_job(args):
     return buf.tobytes()
 
 
-def _oor_job(j):
-    q = synth.out_of_register(j)
+def _oor_job(j, surfaces="register"):
+    q = synth.out_of_register(j, surfaces=surfaces)
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(q, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 95])
     return buf.tobytes()
 
@@ -184,6 +184,9 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--per-category", type=int, default=30)
     ap.add_argument("--oor", type=int, default=300, help="out-of-register queries")
+    ap.add_argument("--oor-surfaces", choices=("register", "clutter"), default="register",
+                    help="out-of-register objects' surfaces: of the register's photos (the definition so far) "
+                         "or of photos no register image uses (no shared photographed patch)")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--qseed", type=int, default=7)
     ap.add_argument("--workdir", default="/tmp/turath-bench")
@@ -224,10 +227,10 @@ def main():
         if a.workers > 1:
             with ProcessPoolExecutor(a.workers) as ex:
                 qbytes = list(ex.map(_query_job, [(i, c, a.qseed) for i, c in qids], chunksize=8))
-                oor = list(ex.map(_oor_job, range(a.oor)))
+                oor = list(ex.map(_oor_job, range(a.oor), [a.oor_surfaces] * a.oor))
         else:
             qbytes = [_query_job((i, c, a.qseed)) for i, c in qids]
-            oor = [_oor_job(j) for j in range(a.oor)]
+            oor = [_oor_job(j, a.oor_surfaces) for j in range(a.oor)]
         print(f"generated {len(qids)} + {len(oor)} queries in {time.perf_counter() - t:.0f}s", file=sys.stderr, flush=True)
         eng.query(images=[qbytes[0]])  # warm-up (vocabulary, first memmaps)
         rows, neg, lat = evaluate(eng, list(zip(qids, qbytes, strict=True)), list(enumerate(oor)), cal["threshold"])
