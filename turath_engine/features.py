@@ -62,12 +62,17 @@ def _prep_gray(img: LoadedImage, side: int) -> tuple[np.ndarray, float]:
     return _clahe().apply(g), s
 
 
+def orb_detector(n: int, query: bool):
+    """OpenCV's ORB as the engine runs it: 3n candidate keypoints (``_spread`` keeps n of them)."""
+    return cv2.ORB_create(nfeatures=3 * n, scaleFactor=1.2, nlevels=10 if query else 8, edgeThreshold=19,
+                          patchSize=19, fastThreshold=7)
+
+
 def orb_features(img: LoadedImage, query: bool = False, nfeatures: int | None = None) -> Features:
     side = QUERY_SIDE if query else REF_SIDE
     n = nfeatures or (QUERY_FEATURES if query else REF_FEATURES)
     g, s = _prep_gray(img, side)
-    orb = cv2.ORB_create(nfeatures=3 * n, scaleFactor=1.2, nlevels=10 if query else 8, edgeThreshold=19,
-                         patchSize=19, fastThreshold=7)
+    orb = orb_detector(n, query)
     kps = orb.detect(g, None)
     kps = _spread(kps, n, g.shape[1], g.shape[0])
     kps, des = orb.compute(g, kps)

@@ -38,7 +38,7 @@ GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similar
 # run two at a time. faiss, OpenCV and numpy's large operations release the GIL; the results do
 # not depend on the thread count (RHO's sampler is seeded per call). SQLite stays on the caller's
 # thread. TURATH_QUERY_THREADS=1 turns it off.
-_POOL: ThreadPoolExecutor | None = None
+_POOL: tuple[ThreadPoolExecutor, int] | None = None
 _POOL_LOCK = threading.Lock()
 
 
@@ -57,23 +57,23 @@ def _one_omp_thread() -> None:
     faiss.omp_set_num_threads(1)
 
 
-def _pool() -> ThreadPoolExecutor | None:
+def _pool() -> tuple[ThreadPoolExecutor | None, int]:
+    """The query threads beside the caller's, and how many threads share a photo's work in all."""
     global _POOL
     n = query_threads()
     if n < 2:
-        return None
+        return None, 1
     with _POOL_LOCK:
-        if _POOL is None or _POOL._max_workers != n - 1:
-            _POOL = ThreadPoolExecutor(n - 1, thread_name_prefix="turath-query", initializer=_one_omp_thread)
+        if _POOL is None or _POOL[1] != n:
+            _POOL = (ThreadPoolExecutor(n - 1, thread_name_prefix="turath-query", initializer=_one_omp_thread), n)
         return _POOL
 
 
 def _in_parallel(fn, items: list) -> list:
     """[fn(x) for x in items], shared between this thread and the pool's (order kept)."""
-    pool = _pool()
+    pool, n = _pool()
     if pool is None or len(items) < 2:
         return [fn(x) for x in items]
-    n = pool._max_workers + 1
     parts = [items[k::n] for k in range(n)]
     remote = [pool.submit(lambda part=part: [fn(x) for x in part]) for part in parts[1:]]
     done = [[fn(x) for x in parts[0]]] + [f.result() for f in remote]
@@ -97,7 +97,7 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     qf = orb_features(img, query=True)
     if len(qf.des) < 30:
         flags.append(f"image{qi}:low_texture")
-    pool = None if images.uses_words else _pool()
+    pool = None if images.uses_words else _pool()[0]
     first = pool.submit(_first_stage, images, qf) if pool else None
     soft = images.vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
     qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])

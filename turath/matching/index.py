@@ -317,7 +317,6 @@ def reindex(engine: Engine | None = None, *, only_missing: bool = False, batch: 
         if started is not None:  # a batch failed: the next one's embedding is not left running
             started[1].discard()
     return report
-    return report
 
 
 def _fingerprint_or_reason(data: bytes):

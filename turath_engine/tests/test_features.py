@@ -42,9 +42,7 @@ def test_spread_keeps_the_same_keypoints_as_the_per_keypoint_reference(photos, n
     img = load_image(jpeg_bytes(photos[name]) if not query else phone_photo(photos[name]))
     g, _ = features._prep_gray(img, features.QUERY_SIDE if query else features.REF_SIDE)
     n = features.QUERY_FEATURES if query else features.REF_FEATURES
-    orb = cv2.ORB_create(nfeatures=3 * n, scaleFactor=1.2, nlevels=10 if query else 8, edgeThreshold=19,
-                         patchSize=19, fastThreshold=7)
-    kps = orb.detect(g, None)
+    kps = features.orb_detector(n, query).detect(g, None)
     assert len(kps) > n  # the quota actually chooses
     got = features._spread(kps, n, g.shape[1], g.shape[0])
     want = _spread_per_keypoint(kps, n, g.shape[1], g.shape[0])
@@ -55,8 +53,7 @@ def test_keypoint_coordinates_are_the_keypoints_own(photos):
     img = load_image(jpeg_bytes(photos["chelsea"]))
     f = orb_features(img)
     g, _ = features._prep_gray(img, features.REF_SIDE)
-    orb = cv2.ORB_create(nfeatures=3 * features.REF_FEATURES, scaleFactor=1.2, nlevels=8, edgeThreshold=19,
-                         patchSize=19, fastThreshold=7)
+    orb = features.orb_detector(features.REF_FEATURES, query=False)
     kps, des = orb.compute(g, features._spread(orb.detect(g, None), features.REF_FEATURES, g.shape[1], g.shape[0]))
     assert f.xy.dtype == np.float32 and f.xy.shape == (len(kps), 2)
     assert np.array_equal(f.xy, np.array([k.pt for k in kps], np.float32))
