@@ -26,7 +26,8 @@ from .errors import IndexCorruptError
 # 33 of 220 photos that exact search ranked there (20 of them then missed by the engine: crops,
 # rotations, screens); a photo and its register image are only moderately similar, so they often fall
 # into different lists. Exact search costs ~30 ms (p50) at 100,000 with 256 dimensions, ~53 ms with 512
-# (engine.py makes faiss use BLAS for it); IVF takes over where that grows past ~130 ms.
+# (engine.py makes faiss use BLAS for it); IVF takes over where that would grow past ~130 ms
+# (linear growth, not measured).
 IVF_MIN = 250_000
 NPROBE = 24
 
