@@ -34,8 +34,8 @@ QUERY_SOFT_WORDS = 2  # sub-words per query descriptor (see Vocabulary.assign_mu
 GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similarity)
 
 # One photo's work is shared by two threads: the first stage (a matrix product over every register
-# vector, memory-bound) runs beside the word assignment and PDQ, and the full matchings of stage B
-# run two at a time. faiss, OpenCV and numpy's large operations release the GIL; the results do
+# vector, memory-bound) runs beside the word assignment, PDQ and the full matching of PDQ's nearest,
+# and the other full matchings of stage B run two at a time. faiss, OpenCV and numpy's large operations release the GIL; the results do
 # not depend on the thread count (RHO's sampler is seeded per call). SQLite stays on the caller's
 # thread. TURATH_QUERY_THREADS=1 turns it off.
 _POOL: tuple[ThreadPoolExecutor, int] | None = None
@@ -102,6 +102,16 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     soft = images.vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
     qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
     pdq, _q = pdq_hash(img)
+    full = _FullMatching(images, qf, img)
+    if images.pdq.ntotal:
+        D, Idx = images.pdq.search(pdq.reshape(1, 32), min(10, images.pdq.ntotal))
+        near = [(int(i), int(d)) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0 and d <= PDQ_NEAR]
+        pdq_refine = [int(i) for i in Idx[0][:PDQ_REFINE] if i >= 0]
+    else:
+        near, pdq_refine = [], []
+    # PDQ's nearest are matched in full whatever the first stage says, so they are matched now, on
+    # this thread, while the first stage's search still runs on the other (it waited ~50 ms here)
+    full.run(pdq_refine, parallel=False)
     if images.uses_words:
         short, pairs = images.words.scores(soft.ravel(), qf.des, 400, images.live, qkp)
         refine_always = []
@@ -109,18 +119,44 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
         cand = first.result() if first else _first_stage(images, qf)
         short, pairs = word_matches(images.store, cand, soft.ravel(), qf.des, qkp)
         refine_always = cand[:REFINE_GLOBAL]
-    if images.pdq.ntotal:
-        D, Idx = images.pdq.search(pdq.reshape(1, 32), min(10, images.pdq.ntotal))
-        near = [(int(i), int(d)) for d, i in zip(D[0], Idx[0], strict=True) if i >= 0 and d <= PDQ_NEAR]
-        refine_always += [int(i) for i in Idx[0][:PDQ_REFINE] if i >= 0]
-    else:
-        near = []
+    refine_always += pdq_refine
     order = [i for i, _ in near] + [i for i, _ in short]
-    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs, refine_always)
+    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs, full,
+                 refine_always)
+
+
+class _FullMatching:
+    """Stage B of one photo: full ORB matching and RANSAC against a reference's stored features,
+    each reference matched once (results kept by image id)."""
+
+    def __init__(self, images: ImageIndex, qf, img):
+        self.images, self.qf = images, qf
+        self.q_to_orig = (img.original_size[0] / img.rgb.shape[1]) / qf.scale if qf.scale else 1.0
+        self.q_index = QueryDescriptors(qf.des)
+        self.done: dict[int, object] = {}
+
+    def run(self, ids, parallel: bool = True) -> None:
+        todo = []
+        for iid in ids:
+            if iid in self.done or iid in todo:
+                continue
+            row = self.images.store.db.execute("SELECT shard, off, n, fw, fh, scale FROM images WHERE id=?",
+                                               (iid,)).fetchone()
+            if row is not None:
+                todo.append((iid, row))
+        for (iid, _row), v in zip(todo, _in_parallel(self._one, todo) if parallel else map(self._one, todo),
+                                  strict=True):
+            self.done[iid] = v
+
+    def _one(self, item):
+        _iid, (sid, off, n, fw, fh, scale) = item
+        des, xy, _w = self.images.store.read_record(sid, off, n)
+        return verify(self.qf.xy, self.qf.des, xy, des, (fw, fh), 1.0 / scale if scale else 1.0, self.q_to_orig,
+                      self.q_index)
 
 
 def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs,
-                 refine_always=()):
+                 full: _FullMatching, refine_always=()):
     """Two-stage geometric verification of the shortlist.
 
     Stage A (cheap, SHORTLIST candidates): RANSAC on the Hamming-embedding word matches found
@@ -173,15 +209,10 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
     for iid in [*(iid for iid, _row in chosen[:REFINE_TOP]), *(iid for iid in refine_always if iid in rows)]:
         if iid not in best:
             best.append(iid)
-    q_index = QueryDescriptors(qf.des) if best else None
-
-    def stage_b(iid):
-        key, grp, meta, sid, off, n, fw, fh, scale = rows[iid]
-        des, xy, _w = images.store.read_record(sid, off, n)
-        return verify(qf.xy, qf.des, xy, des, (fw, fh), 1.0 / scale if scale else 1.0, q_to_orig, q_index)
-
-    for iid, v in zip(best, _in_parallel(stage_b, best), strict=True):
-        if v.inliers > results[iid].inliers:
+    full.run(best)
+    for iid in best:
+        v = full.done.get(iid)  # None: the image was deleted since it was shortlisted
+        if v is not None and v.inliers > results[iid].inliers:
             results[iid] = v
     for iid, v in results.items():
         key, grp, meta, *_ = rows[iid]

@@ -124,3 +124,27 @@ def test_inliers_on_a_spot_too_small_for_an_object_are_no_match():
     src, dst = _correspondences(60)
     v = ransac(src, dst, size, 1.0, 1.0)
     assert v.inliers >= 15 and v.ref_polygon
+
+
+def test_pdq_nearest_are_matched_while_the_first_stage_still_runs(built_index, photos, monkeypatch):
+    """The full matching of PDQ's nearest does not wait for the first stage (it is independent of it):
+    here the first stage cannot finish until one full matching has been done."""
+    monkeypatch.setenv("TURATH_QUERY_THREADS", "2")
+    matched = threading.Event()
+    real_verify, real_first = image_search.verify, image_search._first_stage
+
+    def verify_and_signal(*a, **k):
+        out = real_verify(*a, **k)
+        matched.set()
+        return out
+
+    def first_stage_after_a_matching(images, qf):
+        assert matched.wait(10), "no full matching happened while the first stage ran"
+        return real_first(images, qf)
+
+    monkeypatch.setattr(image_search, "verify", verify_and_signal)
+    monkeypatch.setattr(image_search, "_first_stage", first_stage_after_a_matching)
+    q = phone_photo(photos["coins"], angle=10, scale=0.8, gain=0.7)
+    with Engine.open(built_index) as eng:
+        res = eng.query(images=[q], include_below_threshold=True)
+    assert res.candidates[0].key == "obj-coins"
