@@ -4,6 +4,7 @@ two-stage geometric verification."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import threading
@@ -70,16 +71,25 @@ def _pool() -> tuple[ThreadPoolExecutor | None, int]:
 
 
 def _in_parallel(fn, items: list) -> list:
-    """[fn(x) for x in items], shared between this thread and the pool's (order kept)."""
+    """[fn(x) for x in items], shared between this thread and the pool's (order kept).
+
+    Both threads take the next item until none is left, so the pool's thread joins in as soon as it
+    is free (it may still be matching the first stage's best, queued before) and neither waits on a
+    fixed half of unequal items."""
     pool, n = _pool()
     if pool is None or len(items) < 2:
         return [fn(x) for x in items]
-    parts = [items[k::n] for k in range(n)]
-    remote = [pool.submit(lambda part=part: [fn(x) for x in part]) for part in parts[1:]]
-    done = [[fn(x) for x in parts[0]]] + [f.result() for f in remote]
     out = [None] * len(items)
-    for k, res in enumerate(done):
-        out[k::n] = res
+    taken = itertools.count()  # next() on it is atomic under the GIL
+
+    def work():
+        while (k := next(taken)) < len(items):
+            out[k] = fn(items[k])
+
+    helpers = [pool.submit(work) for _ in range(n - 1)]
+    work()
+    for f in helpers:
+        f.result()
     return out
 
 
@@ -117,6 +127,9 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
         refine_always = []
     else:
         cand = first.result() if first else _first_stage(images, qf)
+        # the first stage's best are matched in full whatever the word matches say: on the other
+        # thread, while this one finds the word matches
+        full.start(cand[:REFINE_GLOBAL])
         short, pairs = word_matches(images.store, cand, soft.ravel(), qf.des, qkp)
         refine_always = cand[:REFINE_GLOBAL]
     refine_always += pdq_refine
@@ -127,26 +140,52 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
 
 class _FullMatching:
     """Stage B of one photo: full ORB matching and RANSAC against a reference's stored features,
-    each reference matched once (results kept by image id)."""
+    each reference matched once (results kept by image id). SQLite is read on the caller's thread."""
 
     def __init__(self, images: ImageIndex, qf, img):
         self.images, self.qf = images, qf
         self.q_to_orig = (img.original_size[0] / img.rgb.shape[1]) / qf.scale if qf.scale else 1.0
         self.q_index = QueryDescriptors(qf.des)
         self.done: dict[int, object] = {}
+        self._background = None  # (future, items) matched on the pool's thread
 
-    def run(self, ids, parallel: bool = True) -> None:
+    def _todo(self, ids) -> list:
+        busy = {iid for iid, _row in self._background[1]} if self._background else set()
         todo = []
         for iid in ids:
-            if iid in self.done or iid in todo:
+            if iid in self.done or iid in busy or any(iid == t for t, _row in todo):
                 continue
             row = self.images.store.db.execute("SELECT shard, off, n, fw, fh, scale FROM images WHERE id=?",
                                                (iid,)).fetchone()
             if row is not None:
                 todo.append((iid, row))
-        for (iid, _row), v in zip(todo, _in_parallel(self._one, todo) if parallel else map(self._one, todo),
-                                  strict=True):
+        return todo
+
+    def _keep(self, todo, results) -> None:
+        for (iid, _row), v in zip(todo, results, strict=True):
             self.done[iid] = v
+
+    def start(self, ids) -> None:
+        """Match these on the pool's thread while the caller goes on (now, on this thread, without a pool)."""
+        self.join()
+        todo = self._todo(ids)
+        pool = _pool()[0]
+        if pool is None or not todo:
+            self._keep(todo, map(self._one, todo))
+        else:
+            self._background = (pool.submit(lambda: [self._one(x) for x in todo]), todo)
+
+    def join(self) -> None:
+        if self._background:
+            future, todo = self._background
+            self._background = None
+            self._keep(todo, future.result())
+
+    def run(self, ids, parallel: bool = True) -> None:
+        """Match these now, on both threads unless ``parallel`` is false (then on this one only)."""
+        todo = self._todo(ids)
+        self._keep(todo, _in_parallel(self._one, todo) if parallel else map(self._one, todo))
+        self.join()
 
     def _one(self, item):
         _iid, (sid, off, n, fw, fh, scale) = item

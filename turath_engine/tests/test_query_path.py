@@ -148,3 +148,52 @@ def test_pdq_nearest_are_matched_while_the_first_stage_still_runs(built_index, p
     with Engine.open(built_index) as eng:
         res = eng.query(images=[q], include_below_threshold=True)
     assert res.candidates[0].key == "obj-coins"
+
+
+def test_the_first_stage_best_are_matched_while_the_word_matches_are_found(built_index, photos, monkeypatch):
+    """The first stage's best are matched in full whatever the word matches say, so the other thread
+    matches them while this one finds the word matches: here the word matches cannot be found
+    until one of them has been matched on another thread."""
+    monkeypatch.setenv("TURATH_QUERY_THREADS", "2")
+    monkeypatch.setattr(image_search, "PDQ_REFINE", 0)  # no full matching before the first stage ends
+    elsewhere = threading.Event()
+    real_verify, real_word_matches = image_search.verify, image_search.word_matches
+    caller = threading.get_ident()
+
+    def verify_and_signal(*a, **k):
+        out = real_verify(*a, **k)
+        if threading.get_ident() != caller:
+            elsewhere.set()
+        return out
+
+    def word_matches_after_a_matching(*a, **k):
+        assert elsewhere.wait(10), "no full matching ran on the other thread while the word matches were found"
+        return real_word_matches(*a, **k)
+
+    monkeypatch.setattr(image_search, "verify", verify_and_signal)
+    monkeypatch.setattr(image_search, "word_matches", word_matches_after_a_matching)
+    q = phone_photo(photos["chelsea"], angle=-8, scale=0.8, gain=0.7)
+    with Engine.open(built_index) as eng:
+        res = eng.query(images=[q], include_below_threshold=True)
+    assert res.candidates[0].key == "obj-chelsea"
+
+
+def test_work_shared_between_threads_is_taken_item_by_item(monkeypatch):
+    """While the pool's thread is still busy (matching the first stage's best), the caller takes every
+    item itself instead of waiting for a fixed half; the answers keep their order."""
+    monkeypatch.setenv("TURATH_QUERY_THREADS", "2")
+    pool = image_search._pool()[0]
+    release = threading.Event()
+    busy = pool.submit(release.wait, 5)
+    caller = threading.get_ident()
+    items = list(range(10))
+
+    def double(x):
+        if x == items[-1]:
+            release.set()
+        return x * 2, threading.get_ident()
+
+    out = image_search._in_parallel(double, items)
+    assert busy.result() is True  # released by the last item, not by its 5 s timeout
+    assert [v for v, _t in out] == [x * 2 for x in items]
+    assert {t for _v, t in out} == {caller}
