@@ -12,9 +12,11 @@ or is longer than its field allows (a five-million-character note made every pag
 """
 
 import math
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 MAX_ID = 2**63 - 1  # PostgreSQL bigint, SQLite INTEGER
@@ -117,3 +119,12 @@ def refuse_nul(value, path: str = "") -> None:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             refuse_nul(item, f"{path}[{index}]" if path else f"[{index}]")
+
+
+def moment_of_day(day: date) -> datetime:
+    """When an event known only by its date took place, to order it among events recorded with a time:
+    now when the day is today (noon would be in the future this morning, and before this afternoon's
+    events), else noon that day. A later day stays in the future, for the caller to refuse."""
+    if day == timezone.localdate():
+        return timezone.now()
+    return timezone.make_aware(datetime.combine(day, datetime.min.time().replace(hour=12)))

@@ -22,7 +22,7 @@ from turath.cases.services import not_before
 from turath.core import audit
 from turath.core.errors import ImageRejected, NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import Agency, Role
-from turath.core.parsing import LONG_TEXT, parse_id, text_problem
+from turath.core.parsing import LONG_TEXT, moment_of_day, parse_id, text_problem
 from turath.core.permissions import agency_of, agency_reader
 from turath.register import services as register
 from turath.register.images import check_image
@@ -57,7 +57,7 @@ def _agency(user, role=Role.CONTRIBUTOR) -> Agency:
 
 
 def parse_moment(value, field_name: str, errors: dict, *, required: bool = True) -> datetime | None:
-    """A date and time (or a date: noon that day), aware, never in the future."""
+    """A date and time (or a date: ``moment_of_day``), aware, never in the future."""
     if value in (None, ""):
         if required:
             errors.setdefault(field_name, []).append(_("Required."))
@@ -67,10 +67,11 @@ def parse_moment(value, field_name: str, errors: dict, *, required: bool = True)
         parsed = parse_datetime(text.replace(" ", "T")) if len(text) > 10 else None
         if parsed is None:
             try:
-                parsed = datetime.fromisoformat(text[:10]).replace(hour=12)
+                day = date.fromisoformat(text[:10])
             except ValueError:
                 errors.setdefault(field_name, []).append(_("Use the form YYYY-MM-DD or YYYY-MM-DDTHH:MM."))
                 return None
+            parsed = moment_of_day(day)
         value = parsed
     if timezone.is_naive(value):
         value = timezone.make_aware(value)

@@ -1,17 +1,14 @@
 """Restitution cases: opening (by either party), steps and the handover."""
 
-from datetime import datetime
-
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from turath.core import audit
 from turath.core.countries import is_country
 from turath.core.errors import NotPermitted, RecordInvalid, TransitionNotAllowed
 from turath.core.models import Agency
-from turath.core.parsing import parse_id
+from turath.core.parsing import moment_of_day, parse_id
 from turath.core.permissions import WORK, permits
 
 from ..models import (
@@ -135,12 +132,10 @@ def record_handover(user, case: RestitutionCase, data: dict, *, expected_version
             case=locked, on_date=day, receiving_institution=institution, received_by=_text(data, "received_by", 300),
             handed_by=_text(data, "handed_by", 300), place=_text(data, "place", 300), notes=_text(data, "notes"),
             recorded_by=user)
-        # the objects leave custody at the handover: now when it is recorded the same day (an object
-        # that entered custody this afternoon can still be handed over today), else noon of that day
-        now = timezone.now()
-        at = now if day >= timezone.localdate(now) else timezone.make_aware(
-            datetime.combine(day, datetime.min.time().replace(hour=12)))
-        restitution_handed_over.send(sender=RestitutionCase, case=locked, handover=handover, user=user, at=at)
+        # the objects leave custody at the handover (an object that entered custody this afternoon can
+        # still be handed over today)
+        restitution_handed_over.send(sender=RestitutionCase, case=locked, handover=handover, user=user,
+                                     at=moment_of_day(day))
         locked.state = RestitutionCase.State.HANDED_OVER
         locked.closed = True
         locked.version += 1

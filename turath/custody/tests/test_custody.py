@@ -129,3 +129,28 @@ def test_where_an_object_is_kept_is_known_to_its_custodian_only(held, users, cli
     client.force_login(users["eg_customs_editor"])
     page = client.get(f"/custody/objects/{lamp.record_number}/")
     assert page.status_code == 404  # an agency-only record: another agency learns nothing of it
+
+
+@pytest.mark.parametrize("hour", [9, 15])
+def test_an_event_dated_today_without_a_time_is_recorded_at_any_hour(held, actor, monkeypatch, hour):
+    """A date alone was read as noon: this morning it was "in the future", and this afternoon it came
+    before the events already recorded today."""
+    police, lamp = held["police"], held["lamp"]
+    today = timezone.localtime().replace(hour=hour, minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: today)
+    with actor(police):
+        custody.move_object(police, lamp, {"at": today - timedelta(hours=1), "to_location": held["vault"].pk,
+                                           "moved_by": "Brigadier Amrani", "reason": "Mise en sécurité",
+                                           "authorised_by": "Commissaire Bennani"})
+        check = custody.check_condition(police, lamp, {"at": today.date().isoformat(), "grade": "good",
+                                                       "checked_by": "Dr. Alaoui"})
+    assert check.at == today
+    assert [i.kind for i in custody.chain(police, lamp)] == ["entry", "movement", "condition"]
+
+
+def test_an_event_dated_an_earlier_day_without_a_time_is_noon_that_day(held, actor):
+    police, lamp = held["police"], held["lamp"]
+    day = timezone.localdate() - timedelta(days=3)
+    with actor(police):
+        check = custody.check_condition(police, lamp, {"at": day.isoformat(), "grade": "fair", "checked_by": "Dr. Alaoui"})
+    assert timezone.localtime(check.at).date() == day and timezone.localtime(check.at).hour == 12
