@@ -26,8 +26,8 @@ REFINE_TOP = 10  # ... plus the first few of the shortlist order, whatever stage
 # ... plus the first stage's own best few: on photos of a screen and cluttered tables the word matches
 # of the right image are too few for stage A (0 inliers) while full matching finds 30-60
 # (benchmarks/matching/RESULTS.md, "where hard photos are lost"). 5, not 10, since the 512-dimension
-# descriptor: the same answers at 1,000 and at 100,000 on the calibration and the evaluation photos,
-# ~50-75 ms less CPU per check (RESULTS.md, 2026-12-07 fifth session).
+# descriptor: the same ranks at 1,000 and at 100,000 on the calibration and the evaluation photos,
+# 40-75 ms less CPU per check (RESULTS.md, 2026-12-07 fifth session).
 REFINE_GLOBAL = 5
 PDQ_NEAR = 70  # Hamming distance (of 256) under which a PDQ neighbour joins the shortlist
 # The PDQ hash's nearest few are verified in full whatever their distance: an occluded photo keeps
@@ -37,10 +37,11 @@ QUERY_SOFT_WORDS = 2  # sub-words per query descriptor (see Vocabulary.assign_mu
 GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similarity)
 
 # One photo's work is shared by two threads: the first stage (a matrix product over every register
-# vector, memory-bound) runs beside the word assignment, PDQ and the full matching of PDQ's nearest,
-# and the other full matchings of stage B run two at a time. faiss, OpenCV and numpy's large operations release the GIL; the results do
-# not depend on the thread count (RHO's sampler is seeded per call). SQLite stays on the caller's
-# thread. TURATH_QUERY_THREADS=1 turns it off.
+# vector, memory-bound) runs beside the word assignment, PDQ and the full matching of PDQ's nearest;
+# the first stage's best are matched on the pool's thread while the word matches are found; the
+# other verifications are taken item by item by both. faiss, OpenCV and numpy's large operations
+# release the GIL; the results do not depend on the thread count (RHO's sampler is seeded per call).
+# SQLite stays on the caller's thread. TURATH_QUERY_THREADS=1 turns it off.
 _POOL: tuple[ThreadPoolExecutor, int] | None = None
 _POOL_LOCK = threading.Lock()
 
