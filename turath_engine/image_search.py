@@ -137,7 +137,7 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
         refine_always = cand[:REFINE_GLOBAL]
     refine_always += pdq_refine
     order = [i for i, _ in near] + [i for i, _ in short]
-    _verify_list(images, order, qf, img, allowed_keys, per_image, qi, dict(short), dict(near), pairs, full,
+    _verify_list(images, order, qf, allowed_keys, per_image, qi, dict(short), dict(near), pairs, full,
                  refine_always)
 
 
@@ -152,14 +152,17 @@ class _FullMatching:
         self.done: dict[int, object] = {}
         self._background = None  # (future, items) matched on the pool's thread
 
-    def _todo(self, ids) -> list:
-        busy = {iid for iid, _row in self._background[1]} if self._background else set()
+    def _todo(self, ids, rows: dict | None = None) -> list:
+        """(id, (shard, off, n, fw, fh, scale)) of the ids not matched yet; ``rows`` holds those the
+        caller has read already."""
+        skip = set(self.done) | ({iid for iid, _row in self._background[1]} if self._background else set())
         todo = []
         for iid in ids:
-            if iid in self.done or iid in busy or any(iid == t for t, _row in todo):
+            if iid in skip:
                 continue
-            row = self.images.store.db.execute("SELECT shard, off, n, fw, fh, scale FROM images WHERE id=?",
-                                               (iid,)).fetchone()
+            skip.add(iid)
+            row = rows[iid] if rows and iid in rows else self.images.store.db.execute(
+                "SELECT shard, off, n, fw, fh, scale FROM images WHERE id=?", (iid,)).fetchone()
             if row is not None:
                 todo.append((iid, row))
         return todo
@@ -184,9 +187,9 @@ class _FullMatching:
             self._background = None
             self._keep(todo, future.result())
 
-    def run(self, ids, parallel: bool = True) -> None:
+    def run(self, ids, parallel: bool = True, rows: dict | None = None) -> None:
         """Match these now, on both threads unless ``parallel`` is false (then on this one only)."""
-        todo = self._todo(ids)
+        todo = self._todo(ids, rows)
         self._keep(todo, _in_parallel(self._one, todo) if parallel else map(self._one, todo))
         self.join()
 
@@ -197,7 +200,7 @@ class _FullMatching:
                       self.q_index)
 
 
-def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi, bow_of, pdq_of, pairs,
+def _verify_list(images: ImageIndex, order, qf, allowed_keys, per_image, qi, bow_of, pdq_of, pairs,
                  full: _FullMatching, refine_always=()):
     """Two-stage geometric verification of the shortlist.
 
@@ -209,7 +212,7 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
     ``allowed_keys`` never starves the visible list and hidden matches can still be counted.
     """
     db = images.store.db
-    q_to_orig = (img.original_size[0] / img.rgb.shape[1]) / qf.scale if qf.scale else 1.0
+    q_to_orig = full.q_to_orig
     pr, pq, pxy = pairs
     srt = np.argsort(pr, kind="stable")
     pr_s = pr[srt]
@@ -251,7 +254,7 @@ def _verify_list(images: ImageIndex, order, qf, img, allowed_keys, per_image, qi
     for iid in [*(iid for iid, _row in chosen[:REFINE_TOP]), *(iid for iid in refine_always if iid in rows)]:
         if iid not in best:
             best.append(iid)
-    full.run(best)
+    full.run(best, rows={iid: rows[iid][3:] for iid in best})
     for iid in best:
         v = full.done.get(iid)  # None: the image was deleted since it was shortlisted
         if v is not None and v.inliers > results[iid].inliers:

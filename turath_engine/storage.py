@@ -133,7 +133,7 @@ class Store:
             p = self.fpath(f"feat-{sid:03d}.bin")
             try:
                 # a plain array over the map: slicing np.memmap itself costs ~20 us a record in its
-                # subclass hooks, ~5 ms of a check that reads 200 records
+                # subclass hooks, ~4 ms of a check that reads 200 records (28 -> 8 us a record)
                 mm = np.memmap(p, dtype=np.uint8, mode="r").view(np.ndarray)
             except (OSError, ValueError) as e:
                 raise IndexCorruptError(f"{p} is missing or unreadable ({type(e).__name__}); rebuild the index from the images") from None
