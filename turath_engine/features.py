@@ -26,6 +26,14 @@ REF_SIDE = 640  # reference images: features at this longest side
 REF_FEATURES = 800
 QUERY_SIDE = 960  # queries are cluttered: more pixels and more features to find the object
 QUERY_FEATURES = 2500
+# A query photo smaller than QUERY_SIDE is enlarged at most QUERY_MAX_UPSCALE times, or to
+# QUERY_MIN_SIDE if that is more. Enlarging adds no detail: a close-up taken at the register photo's
+# own resolution (a partial view) lost matches blown up 2-4x, while a thumbnail of a whole object
+# (128-200 px) needs enlarging for ORB's 19-pixel patches. Calibration photos at 1,000
+# (benchmarks/matching/RESULTS.md, sixth session): partial views 48 -> 60 of 80 found, thumbnails 80
+# of 80 either way (without enlargement 39).
+QUERY_MAX_UPSCALE = 1.75
+QUERY_MIN_SIDE = 480
 
 # PDQ hashes a 64x64 box-filtered luminance image: it is given a copy of at most PDQ_SIDE pixels
 # (area-averaged). 128 rather than 512 costs 1.2 ms instead of 6.3 ms per image (pdqhash converts
@@ -68,8 +76,13 @@ def orb_detector(n: int, query: bool):
                           patchSize=19, fastThreshold=7)
 
 
+def query_side(longest: int) -> int:
+    """The longest side, in pixels, a query photo whose longest side is ``longest`` is searched at."""
+    return min(QUERY_SIDE, max(QUERY_MIN_SIDE, round(longest * QUERY_MAX_UPSCALE)))
+
+
 def orb_features(img: LoadedImage, query: bool = False, nfeatures: int | None = None) -> Features:
-    side = QUERY_SIDE if query else REF_SIDE
+    side = query_side(max(img.gray.shape)) if query else REF_SIDE
     n = nfeatures or (QUERY_FEATURES if query else REF_FEATURES)
     g, s = _prep_gray(img, side)
     orb = orb_detector(n, query)

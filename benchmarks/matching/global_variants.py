@@ -41,7 +41,7 @@ def _feat(b, query):
 def _pair_job(args):
     i, seed = args
     ref, _ = synth.reference(i, seed)
-    cat = synth.CATEGORIES[i % len(synth.CATEGORIES)]
+    cat = synth.TRAINING_CATEGORIES[i % len(synth.TRAINING_CATEGORIES)]
     q = synth.query(i, cat, seed=seed, qseed=11)
     return _feat(_jpeg(ref, 90), False), _feat(_jpeg(q, 95), True)
 

@@ -137,7 +137,10 @@ def clutter(rng, w, h) -> np.ndarray:
 
 
 CATEGORIES = ["crop", "rotate", "perspective", "scale20", "blur_noise", "lowlight_cast", "jpeg30", "occlusion",
-              "clutter", "screen", "combined"]
+              "clutter", "screen", "combined", "partial"]
+# The families the shipped global descriptor's projection was trained on (train_global.py): "partial"
+# (added later) is kept out, so that the shipped model stays reproducible and partial views unseen.
+TRAINING_CATEGORIES = CATEGORIES[:11]
 
 
 def _jpeg(img, q):
@@ -243,6 +246,9 @@ def query(i: int, category: str, seed: int = 1, qseed: int = 7) -> np.ndarray:
                        bg=clutter(rng, W, H), out_size=(W, H))
     elif category == "screen":
         out = _screen(rng, img)
+    elif category == "partial":
+        # a detail photographed close: an inscription, a corner, one face of a fragment (15-45 % of the image)
+        out, _ = _crop(rng, img, mask, rng.uniform(0.15, 0.45))
     elif category == "combined":
         ci, cm = _crop(rng, img, mask, rng.uniform(0.6, 0.9))
         ch_, cw_ = ci.shape[:2]

@@ -8,6 +8,10 @@ synthetic register images and photos of them made with --seed 5, a seed the benc
     .venv/bin/python benchmarks/matching/train_global.py --keep-codebook          # the shipped projection
     .venv/bin/python benchmarks/matching/train_global.py --pairs 1200 --dim 256   # the first one (2026-12-07)
     .venv/bin/python benchmarks/matching/train_global.py --eval 1000 --refdir /tmp/turath-bench/refs
+
+The shipped projection was trained before small query photos were enlarged at most 1.75x
+(``features.QUERY_MAX_UPSCALE``, 2026-12-07 sixth session): its training photos of 20 % scale were then
+enlarged to 960 px. To reproduce it bit for bit, set ``QUERY_MAX_UPSCALE = float("inf")`` first.
 """
 
 import argparse
@@ -43,7 +47,7 @@ def _jpeg(rgb, q):
 def _pair_job(args):
     i, seed, codebook = args
     ref, _ = synth.reference(i, seed)
-    cat = synth.CATEGORIES[i % len(synth.CATEGORIES)]
+    cat = synth.TRAINING_CATEGORIES[i % len(synth.TRAINING_CATEGORIES)]
     q = synth.query(i, cat, seed=seed, qseed=11)
     fr = orb_features(load_image(_jpeg(ref, 90)), query=False)
     fq = orb_features(load_image(_jpeg(q, 95)), query=True)

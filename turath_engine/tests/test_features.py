@@ -40,13 +40,25 @@ def _spread_per_keypoint(kps, n, w, h, grid=8):
 @pytest.mark.parametrize("query", [False, True])
 def test_spread_keeps_the_same_keypoints_as_the_per_keypoint_reference(photos, name, query):
     img = load_image(jpeg_bytes(photos[name]) if not query else phone_photo(photos[name]))
-    g, _ = features._prep_gray(img, features.QUERY_SIDE if query else features.REF_SIDE)
+    g, _ = features._prep_gray(img, features.query_side(max(img.gray.shape)) if query else features.REF_SIDE)
     n = features.QUERY_FEATURES if query else features.REF_FEATURES
     kps = features.orb_detector(n, query).detect(g, None)
     assert len(kps) > n  # the quota actually chooses
     got = features._spread(kps, n, g.shape[1], g.shape[0])
     want = _spread_per_keypoint(kps, n, g.shape[1], g.shape[0])
     assert [(k.pt, k.response, k.octave) for k in got] == [(k.pt, k.response, k.octave) for k in want]
+
+
+@pytest.mark.parametrize("longest, searched_at", [(300, 525), (128, 480), (600, 960), (2000, 960)])
+def test_a_small_query_photo_is_enlarged_only_so_much(photos, longest, searched_at):
+    """A close-up taken at the register photo's own resolution is not blown up to QUERY_SIDE (1.75x at
+    most), a thumbnail still reaches QUERY_MIN_SIDE, a large photo is reduced to QUERY_SIDE; register
+    photos are still brought to REF_SIDE."""
+    img = load_image(jpeg_bytes(cv2.resize(photos["astronaut"], (longest, longest * 3 // 4), interpolation=cv2.INTER_AREA)))
+    f = orb_features(img, query=True)
+    assert max(f.size) == searched_at
+    assert f.scale == pytest.approx(searched_at / max(img.gray.shape), rel=0.01)  # of the working image (<= 1,024 px)
+    assert max(orb_features(img).size) == features.REF_SIDE
 
 
 def test_keypoint_coordinates_are_the_keypoints_own(photos):
