@@ -29,7 +29,7 @@ from . import text as textmod
 from .errors import EngineError, IndexCorruptError, KeyNotFoundError
 from .features import default_vocabulary
 from .fingerprints import Fingerprint, fingerprint, fingerprint_job
-from .fusion import CALIBRATION_FILE, Allowed, Candidate, QueryResult, fuse, load_calibration
+from .fusion import CALIBRATION_FILE, Allowed, Candidate, QueryResult, confident_inliers, fuse, load_calibration
 from .image_search import search_photo
 from .images import FIRST_STAGES, ImageIndex
 from .storage import DB_NAME, Store
@@ -66,6 +66,7 @@ class Engine:
         self.concepts = concepts
         self.cal = load_calibration()
         self.threshold = float(self.cal["threshold"])
+        self.confident_inliers = confident_inliers(self.cal, self.threshold)
         self._lock = threading.RLock()
         self._closed = False
         vocab = default_vocabulary()
@@ -296,7 +297,7 @@ class Engine:
             # image evidence, per image key
             per_image: dict[int, dict] = {}
             for qi, src in enumerate(images):
-                search_photo(self.images, src, qi, allowed_keys, per_image, flags)
+                search_photo(self.images, src, qi, allowed_keys, per_image, flags, self.confident_inliers)
             # text evidence, per group
             tscores: dict[str, tuple[float, dict]] = {}
             if text and text.strip():

@@ -54,6 +54,14 @@ def image_confidence(cal: dict, inliers: int) -> float:
     return _sigmoid(c["a"] + c["b"] * math.log1p(inliers))
 
 
+def confident_inliers(cal: dict, threshold: float) -> int:
+    """The fewest inliers whose image confidence alone reaches the no-match threshold."""
+    n = 0
+    while image_confidence(cal, n) < threshold and n < 100_000:
+        n += 1
+    return n
+
+
 # ---------------------------------------------------------------- results
 
 
@@ -141,6 +149,8 @@ def fuse(per_image: dict[int, dict], tscores: dict[str, tuple[float, dict]], tex
         if img_ev:
             evidence["image"] = {k: img_ev[k] for k in ("key", "query_index", "inliers", "matches", "bow_score",
                                                         "ref_polygon", "ref_bbox", "query_polygon", "pdq_distance")}
+            # the photo matched as its mirror image (left and right swapped)
+            evidence["image"]["mirrored"] = bool(img_ev.get("mirrored"))
             evidence["image_keys"] = info["keys"]
         if tsc[1]:
             evidence["text"] = tsc[1]

@@ -30,6 +30,10 @@ from .errors import IndexCorruptError
 # (linear growth, not measured).
 IVF_MIN = 250_000
 NPROBE = 24
+# search_cheaply: the first COARSE_DIMS of each stored vector (the projection's strongest, a quarter of
+# the memory read), then the best COARSE_POOL re-scored on every dimension
+COARSE_DIMS = 128
+COARSE_POOL = 200
 
 
 def _fsync_dir(path: str) -> None:
@@ -83,11 +87,13 @@ class GlobalIndex:
         self.delta_ids: list[int] = []
         self.delta_vecs: list[np.ndarray] = []
         self._delta_mat = None
+        self._flat = None  # (vectors, ids) of an exact snapshot, read in place
 
     def load(self) -> None:
         import faiss
 
         self.snapshot = None
+        self._flat = None
         if os.path.exists(self.path):
             try:
                 self.snapshot = faiss.read_index(self.path, faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
@@ -144,4 +150,48 @@ class GlobalIndex:
             kk = min(k, len(ids))
             top = np.argpartition(-s, kk - 1, axis=1)[:, :kk]
             take(np.take_along_axis(s, top, 1), ids[top])
+        return best
+
+    def _flat_vectors(self):
+        """(n, dim) vectors and (n,) ids of an exact snapshot, without copying; None for an IVF."""
+        import faiss
+
+        if self._flat is None and self.snapshot is not None and self.snapshot.ntotal:
+            inner = faiss.downcast_index(self.snapshot.index) if hasattr(self.snapshot, "id_map") else None
+            if isinstance(inner, faiss.IndexFlat):
+                n = inner.ntotal
+                self._flat = (faiss.rev_swig_ptr(inner.get_xb(), n * self.dim).reshape(n, self.dim),
+                              faiss.vector_to_array(self.snapshot.id_map))
+        return self._flat
+
+    def search_cheaply(self, q: np.ndarray, k: int, live: np.ndarray) -> dict[int, float]:
+        """``search`` for a second look that must cost little: on an exact snapshot, each query vector
+        meets the first COARSE_DIMS dimensions of every stored vector and its best COARSE_POOL are
+        scored on all of them (the delta and an IVF snapshot are searched as usual)."""
+        flat = self._flat_vectors()
+        if flat is None:
+            return self.search(q, k, live)
+        vecs, ids = flat
+        q = np.ascontiguousarray(np.atleast_2d(q), np.float32)
+        coarse = q[:, :COARSE_DIMS] / np.maximum(np.linalg.norm(q[:, :COARSE_DIMS], axis=1, keepdims=True), 1e-9)
+        # einsum, not @ (OpenBLAS's threads spin against the query's other thread; see globaldesc.raw_vlad):
+        # 12 ms for one vector at 100,000, reading a quarter of each row in place
+        s = np.einsum("nd,qd->nq", vecs[:, :COARSE_DIMS], coarse)
+        best: dict[int, float] = {}
+        for j in range(len(q)):
+            pool = min(COARSE_POOL, len(ids))
+            top = np.argpartition(-s[:, j], pool - 1)[:pool]
+            exact = np.einsum("nd,d->n", vecs[top], q[j])
+            for t in np.argsort(-exact)[:k]:
+                i = int(ids[top[t]])
+                if 0 <= i < len(live) and live[i] and exact[t] > best.get(i, -9.0):
+                    best[i] = float(exact[t])
+        if self.delta_ids:
+            saved, self.snapshot = self.snapshot, None
+            try:
+                for i, d in self.search(q, k, live).items():
+                    if d > best.get(i, -9.0):
+                        best[i] = d
+            finally:
+                self.snapshot = saved
         return best

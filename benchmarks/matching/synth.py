@@ -137,9 +137,9 @@ def clutter(rng, w, h) -> np.ndarray:
 
 
 CATEGORIES = ["crop", "rotate", "perspective", "scale20", "blur_noise", "lowlight_cast", "jpeg30", "occlusion",
-              "clutter", "screen", "combined", "partial"]
+              "clutter", "screen", "combined", "partial", "mirror"]
 # The families the shipped global descriptor's projection was trained on (train_global.py): "partial"
-# (added later) is kept out, so that the shipped model stays reproducible and partial views unseen.
+# and "mirror" (added later) are kept out, so that the shipped model stays reproducible and they unseen.
 TRAINING_CATEGORIES = CATEGORIES[:11]
 
 
@@ -249,6 +249,15 @@ def query(i: int, category: str, seed: int = 1, qseed: int = 7) -> np.ndarray:
     elif category == "partial":
         # a detail photographed close: an inscription, a corner, one face of a fragment (15-45 % of the image)
         out, _ = _crop(rng, img, mask, rng.uniform(0.15, 0.45))
+    elif category == "mirror":
+        # the register photo reused mirrored, as a seller hides a looted object's published picture:
+        # cropped (60-95 % kept), flipped left to right, turned a little, resized, recompressed
+        ci, cm = _crop(rng, img, mask, rng.uniform(0.6, 0.95))
+        ci = np.ascontiguousarray(ci[:, ::-1])
+        out, _ = _warp(rng, ci, np.full(ci.shape[:2], 255, np.uint8), angle=rng.uniform(-10, 10))
+        s = rng.uniform(0.5, 1.0)
+        out = cv2.resize(out, (max(8, int(out.shape[1] * s)), max(8, int(out.shape[0] * s))), interpolation=cv2.INTER_AREA)
+        out = _jpeg(out, 70)
     elif category == "combined":
         ci, cm = _crop(rng, img, mask, rng.uniform(0.6, 0.9))
         ch_, cw_ = ci.shape[:2]

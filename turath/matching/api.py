@@ -61,6 +61,8 @@ def _candidate(request, c: services.CheckedCandidate, lang: str) -> dict:
             "inliers": image.get("inliers"),
             "region": image.get("ref_polygon"),
             "query_region": image.get("query_polygon"),
+            # the photo matched as the register photo's mirror image (left and right swapped)
+            "mirrored": bool(image.get("mirrored")),
             "matched_terms": (c.evidence.get("text") or {}).get("matched_terms", []),
             "facets_matched": c.evidence.get("facets_matched", 0),
         },

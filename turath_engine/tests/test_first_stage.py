@@ -260,3 +260,27 @@ def test_the_pdq_nearest_are_verified_in_full_whatever_their_distance(index_copy
         assert res.candidates and res.candidates[0].key == "obj-coffee"
         monkeypatch.setattr(image_search, "PDQ_REFINE", 0)
         assert not eng.query(images=[jpeg_bytes(occluded, 60)], include_below_threshold=True).candidates
+
+
+def test_the_cheap_search_scores_what_it_finds_exactly_and_skips_removed_images(tmp_path):
+    """``search_cheaply`` (the mirror image's first stage): a quarter of each vector to choose, all of
+    it to score; the removed are skipped and the delta is searched too."""
+    rng = np.random.default_rng(0)
+    n, dim = 3000, 512
+    vecs = rng.normal(size=(n, dim)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    ids = np.arange(1, n + 1, dtype=np.int64)
+    gi = globalindex.GlobalIndex(str(tmp_path / "global.faiss"), dim)
+    gi.rebuild(ids, vecs)
+    live = np.ones(n + 2, bool)
+    q = vecs[41] + 0.5 * rng.normal(size=dim).astype(np.float32) / np.sqrt(dim)
+    exact = gi.search(q, 5, live)
+    cheap = gi.search_cheaply(q, 5, live)
+    assert max(cheap, key=cheap.get) == max(exact, key=exact.get) == 42
+    for i, d in cheap.items():
+        assert d == pytest.approx(float(vecs[i - 1] @ q), abs=1e-4)  # scored on all 512 dimensions
+    live[42] = False
+    assert 42 not in gi.search_cheaply(q, 5, live)
+    gi.add(n + 1, q / np.linalg.norm(q))
+    got = gi.search_cheaply(q, 5, live)
+    assert max(got, key=got.get) == n + 1

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageOps
 
 from turath.core.tests.browser import BROWSER, SHOTS, served
 
@@ -47,9 +47,12 @@ print("fixture ready")
 """.replace("PASSWORD", repr(PASSWORD)).replace("DATA", repr(str(DATA)))
 
 
-def phone_shot(name: str) -> bytes:
-    """20 % cropped, turned 10°, darker, JPEG 60: a photo taken at an inspection."""
+def phone_shot(name: str, mirror: bool = False) -> bytes:
+    """20 % cropped, turned 10°, darker, JPEG 60: a photo taken at an inspection (of the picture
+    mirrored, as a republished copy may be, if ``mirror``)."""
     img = Image.open(DATA / f"{name}.png").convert("RGB")
+    if mirror:
+        img = ImageOps.mirror(img)
     w, h = img.size
     img = img.crop((int(w * .1), int(h * .1), int(w * .9), int(h * .9))).rotate(10, expand=True, fillcolor=(60, 55, 50))
     arr = np.asarray(img).astype(np.float32) * 0.7
@@ -78,9 +81,9 @@ def phone_page(browser, base, lang):
     return page
 
 
-def check(page, photo: str, words: str = "", reported_only=False):
+def check(page, photo: str, words: str = "", reported_only=False, mirror=False):
     page.set_input_files("#id_photos", files=[{"name": "shot.jpg", "mimeType": "image/jpeg",
-                                                "buffer": phone_shot(photo)}])
+                                                "buffer": phone_shot(photo, mirror)}])
     page.fill("#id_words", words)
     if reported_only:
         page.check("#id_reported_only")
@@ -177,6 +180,20 @@ def test_check_on_a_phone(server, browser, lang):
                      ".values_list('after', flat=True))))")
     entries = json.loads(out.strip().splitlines()[-1])
     assert entries and all(e["hidden_matches"] >= 1 and e["agency"] == "ma-customs" for e in entries)
+
+    # A mirrored copy of the cat's picture: found, said to be mirrored, outlined on the photo as taken.
+    page.goto(f"{base}/check/")
+    check(page, "chelsea", mirror=True)
+    first = page.locator(".candidate").first
+    assert "EG-MUS-0002" in first.inner_text()
+    assert first.locator("li.mirrored").count() == 1 and first.locator("li.mirrored").is_visible()
+    polygons_are_coordinate_pairs(page)
+    # the register photo's outline, projected into the cropped photo, reaches past its edges; its
+    # centre lies on the photo (which side is right: turath_engine/tests/test_mirror.py)
+    width = float(first.locator("figure.query svg").get_attribute("viewBox").split()[2])
+    xs = [float(p.split(",")[0]) for p in first.locator("figure.query polygon").get_attribute("points").split()]
+    assert 0 < sum(xs) / len(xs) < width
+    shot(page, f"check-phone-mirrored-{lang}")
     page.context.close()
 
 

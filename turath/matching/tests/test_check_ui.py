@@ -131,3 +131,34 @@ def test_similar_objects_are_said_when_the_engine_flags_them(client, users, regi
     assert 'id="similar-objects"' in html and "Objets semblables" in html
     monkeypatch.setattr(engine, "query", real_query)
     assert 'id="similar-objects"' not in post_check(client, "coffee", "fr")
+
+
+@pytest.mark.parametrize("lang", ["ar", "fr"])
+def test_a_mirrored_photo_is_found_and_said_to_be_mirrored(client, users, register, lang):  # noqa: F811
+    from PIL import ImageOps
+
+    from turath.core.models import ApiToken
+
+    client.force_login(users["ma_museum_viewer"])
+    mirrored_shot = ImageOps.mirror(photo("chelsea"))
+    html = post_check_image(client, mirrored_shot, lang)
+    assert re.search(r'id="candidate-1".*?EG-MOA-0002', html, re.S)
+    with translation.override(lang):
+        said = translation.gettext("Your photo shows the register photo mirrored (left and right swapped), "
+                                   "as a republished copy may.")
+    assert said != "Your photo shows the register photo mirrored (left and right swapped), as a republished copy may."
+    assert said in html.replace("&#x27;", "'")
+    # the same photo as taken is not said to be mirrored
+    assert 'class="mirrored"' not in post_check_image(client, photo("chelsea"), lang)
+    _, raw = ApiToken.issue(users["ma_museum_viewer"])
+    shot = io.BytesIO(phone_shot(mirrored_shot))
+    shot.name = "shot.jpg"
+    body = client.post("/api/v1/checks/", {"photos": [shot]}, HTTP_AUTHORIZATION=f"Bearer {raw}").json()
+    assert body["candidates"][0]["record_number"] == "EG-MOA-0002"
+    assert body["candidates"][0]["evidence"]["mirrored"] is True
+
+
+def post_check_image(client, img, lang):
+    shot = io.BytesIO(phone_shot(img))
+    shot.name = "shot.jpg"
+    return client.post("/check/", {"photos": [shot]}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
