@@ -94,10 +94,15 @@ def orb_features(img: LoadedImage, query: bool = False, nfeatures: int | None = 
     kps = _spread(kps, n, g.shape[1], g.shape[0])
     kps, des = orb.compute(g, kps)
     if des is None or not kps:
-        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), (g.shape[1], g.shape[0]), s)
+        return _no_features((g.shape[1], g.shape[0]), s, g if query else None)
     xy = cv2.KeyPoint_convert(kps).reshape(-1, 2).astype(np.float32, copy=False)
     return Features(xy, np.ascontiguousarray(des, dtype=np.uint8), (g.shape[1], g.shape[0]), s,
                     tuple(kps) if query else None, g if query else None)
+
+
+def _no_features(size: tuple[int, int], scale: float, gray: np.ndarray | None) -> Features:
+    return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), size, scale,
+                    () if gray is not None else None, gray)
 
 
 def mirrored(qf: Features) -> Features:
@@ -111,12 +116,12 @@ def mirrored(qf: Features) -> Features:
     w, h = qf.size
     g = np.ascontiguousarray(qf.gray[:, ::-1])
     if not qf.keypoints:
-        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), qf.size, qf.scale, (), g)
+        return _no_features(qf.size, qf.scale, g)
     kps = [cv2.KeyPoint(w - 1 - k.pt[0], k.pt[1], k.size, (180.0 - k.angle) % 360.0, k.response, k.octave,
                         k.class_id) for k in qf.keypoints]
     kps, des = orb_detector(QUERY_FEATURES, True).compute(g, kps)
     if des is None or not kps:
-        return Features(np.zeros((0, 2), np.float32), np.zeros((0, 32), np.uint8), qf.size, qf.scale, (), g)
+        return _no_features(qf.size, qf.scale, g)
     xy = cv2.KeyPoint_convert(kps).reshape(-1, 2).astype(np.float32, copy=False)
     return Features(xy, np.ascontiguousarray(des, dtype=np.uint8), qf.size, qf.scale, tuple(kps), g)
 

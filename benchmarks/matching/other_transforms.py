@@ -63,7 +63,7 @@ def transform(name: str, img: np.ndarray, rng) -> np.ndarray:
     if name == "blur3":
         return cv2.GaussianBlur(img, (0, 0), 3)
     if name == "jpeg10":
-        return cv2.cvtColor(cv2.imdecode(np.frombuffer(_jpeg(img, 10), np.uint8), 1), cv2.COLOR_BGR2RGB)
+        return synth._jpeg(img, 10)
     if name == "tiny96":
         s = 96 / max(h, w)
         return cv2.resize(img, (int(w * s), int(h * s)), interpolation=cv2.INTER_AREA)

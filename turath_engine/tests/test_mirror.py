@@ -88,3 +88,14 @@ def test_the_strongest_keypoints_keep_their_descriptors_and_cover_the_photo(phot
     for p, d in zip(qf.xy.tolist(), qf.des, strict=True):
         rows.setdefault(tuple(p), set()).add(d.tobytes())
     assert all(d.tobytes() in rows[tuple(p)] for p, d in zip(few.xy.tolist(), few.des, strict=True))
+
+
+def test_a_photo_without_keypoints_searches_its_mirror_image_without_failing(built_index):
+    """A smooth gradient (not a blank frame, which is refused) gives ORB nothing to describe."""
+    ramp = np.tile(np.linspace(40, 210, 320, dtype=np.float32), (240, 1))
+    photo = np.repeat(ramp[:, :, None], 3, 2).astype(np.uint8)
+    qf = orb_features(load_image(jpeg_bytes(photo, 95)), query=True)
+    assert len(qf.des) == 0 and len(mirrored(qf).des) == 0
+    eng = Engine.open(built_index)
+    assert not eng.query(images=[jpeg_bytes(photo, 95)]).candidates
+    eng.close()

@@ -23,7 +23,11 @@ def _english_afterwards():
 
 
 def post_check(client, name, lang, **data):
-    shot = io.BytesIO(phone_shot(photo(name)))
+    return post_check_image(client, photo(name), lang, **data)
+
+
+def post_check_image(client, img, lang, **data):
+    shot = io.BytesIO(phone_shot(img))
     shot.name = "shot.jpg"
     return client.post("/check/", {"photos": [shot], **data}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
 
@@ -156,9 +160,3 @@ def test_a_mirrored_photo_is_found_and_said_to_be_mirrored(client, users, regist
     body = client.post("/api/v1/checks/", {"photos": [shot]}, HTTP_AUTHORIZATION=f"Bearer {raw}").json()
     assert body["candidates"][0]["record_number"] == "EG-MOA-0002"
     assert body["candidates"][0]["evidence"]["mirrored"] is True
-
-
-def post_check_image(client, img, lang):
-    shot = io.BytesIO(phone_shot(img))
-    shot.name = "shot.jpg"
-    return client.post("/check/", {"photos": [shot]}, HTTP_ACCEPT_LANGUAGE=lang).content.decode()
