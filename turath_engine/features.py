@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -34,6 +35,12 @@ QUERY_FEATURES = 2500
 # of 80 either way (without enlargement 39).
 QUERY_MAX_UPSCALE = 1.75
 QUERY_MIN_SIDE = 480
+
+# A query photo's coarse words (2,500 descriptors against 8,192 words: 75 ms exactly) are searched among
+# the words of the COARSE_PROBE nearest of COARSE_GROUPS groups (24 ms; 94 % the exact word); register
+# images keep the exact word. Measured end to end (benchmarks/matching/RESULTS.md, eighth session).
+COARSE_GROUPS = 64
+COARSE_PROBE = 16
 
 # PDQ hashes a 64x64 box-filtered luminance image: it is given a copy of at most PDQ_SIDE pixels
 # (area-averaged). 128 rather than 512 costs 1.2 ms instead of 6.3 ms per image (pdqhash converts
@@ -200,17 +207,44 @@ class Vocabulary:
         self.k = len(centroids) * self.f
         self._index = faiss.IndexBinaryFlat(256)
         self._index.add(self.centroids)
+        self._nearby = None  # (IndexBinaryIVF, its quantizer): the coarse words in groups, built when first used
+        self._lock = threading.Lock()
 
-    def coarse(self, des: np.ndarray) -> np.ndarray:
-        _, idx = self._index.search(np.ascontiguousarray(des), 1)
-        return idx[:, 0].astype(np.int64)
+    def coarse(self, des: np.ndarray, exact: bool = True) -> np.ndarray:
+        """Each descriptor's coarse word: the nearest of all, or (``exact`` false) the nearest among
+        the words of the COARSE_PROBE groups nearest to it."""
+        des = np.ascontiguousarray(des)
+        if exact or len(self.centroids) < 4 * COARSE_GROUPS:
+            _, idx = self._index.search(des, 1)
+            return idx[:, 0].astype(np.int64)
+        # of the words at the smallest distance, the lowest-numbered, as the exact search picks it (and
+        # the register's words were picked): 0.5 % of a photo's words are not at the exact distance, but
+        # another of several at that distance was 5 % of them
+        dist, idx = self._groups().search(des, 4)
+        tied = (dist == dist[:, :1]) & (idx >= 0)
+        return np.where(tied, idx, np.iinfo(np.int64).max).min(1).astype(np.int64)
 
-    def assign_multi(self, des: np.ndarray, m: int = 1) -> np.ndarray:
+    def _groups(self):
+        with self._lock:
+            if self._nearby is None:
+                import faiss
+
+                quantizer = faiss.IndexBinaryFlat(256)
+                quantizer.add(word_groups(self.centroids, COARSE_GROUPS))
+                ivf = faiss.IndexBinaryIVF(quantizer, 256, COARSE_GROUPS)
+                ivf.train(self.centroids)  # no clustering: the quantizer holds its COARSE_GROUPS already
+                ivf.add(self.centroids)
+                ivf.nprobe = COARSE_PROBE
+                self._nearby = (ivf, quantizer)
+            return self._nearby[0]
+
+    def assign_multi(self, des: np.ndarray, m: int = 1, exact: bool = True) -> np.ndarray:
         """(n, m) words: the coarse word, then the m nearest sub-words within it (soft assignment
-        on the query side recovers matches that fell just across a sub-word boundary)."""
+        on the query side recovers matches that fell just across a sub-word boundary). ``exact``
+        false: the coarse word searched among nearby groups (``coarse``), for query photos."""
         if len(des) == 0:
             return np.zeros((0, m if self.fine is not None else 1), np.int32)
-        c = self.coarse(des)
+        c = self.coarse(des, exact)
         if self.fine is None:
             return c[:, None].astype(np.int32)
         d = np.bitwise_count(np.asarray(des)[:, None, :] ^ self.fine[c]).sum(-1, dtype=np.int32)  # (n, F)
@@ -219,6 +253,28 @@ class Vocabulary:
 
     def assign(self, des: np.ndarray) -> np.ndarray:
         return self.assign_multi(des, 1)[:, 0]
+
+
+def word_groups(centroids: np.ndarray, k: int, iters: int = 6) -> np.ndarray:
+    """(k, 32) centres of k groups of the coarse words (binary k-majority, Hamming assignment),
+    deterministic: seeded with evenly spaced words, no random draw and no float clustering."""
+    import faiss
+
+    bits = np.unpackbits(centroids, axis=1)
+    groups = np.ascontiguousarray(centroids[np.linspace(0, len(centroids) - 1, k).astype(int)])
+    for _ in range(iters):
+        index = faiss.IndexBinaryFlat(256)
+        index.add(groups)
+        _, a = index.search(centroids, 1)
+        a = a[:, 0]
+        order = np.argsort(a, kind="stable")
+        sa = a[order]
+        starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
+        ones = np.add.reduceat(bits[order], starts, axis=0, dtype=np.int32)
+        count = np.diff(np.r_[starts, len(sa)])
+        # each group's centre: the majority bit of its words (an empty group keeps its centre)
+        groups[sa[starts]] = np.packbits((2 * ones > count[:, None]).astype(np.uint8), axis=1)
+    return groups
 
 
 @functools.lru_cache(maxsize=1)

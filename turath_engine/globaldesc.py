@@ -62,15 +62,20 @@ def raw_vlad(des: np.ndarray, codebook: np.ndarray, assign: int = ASSIGN,
     k = len(codebook)
     out = np.zeros((k, 256), np.float32)
     if len(des):
-        bits = _bits(des)
+        bits = np.unpackbits(np.asarray(des, np.uint8), axis=1)
         if nearest is None:
-            nearest = _nearest(bits, codebook, assign)
+            nearest = _nearest(bits.astype(np.float32), codebook, assign)
         for j in range(nearest.shape[1]):
             a = nearest[:, j]
             order = np.argsort(a, kind="stable")
             sa = a[order]
             starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
-            out[sa[starts]] += np.add.reduceat((bits - codebook[a])[order], starts, axis=0) * (0.5 ** j)
+            words = sa[starts]
+            # a codeword's residuals summed = its descriptors' bits summed (integers, on the unpacked
+            # bytes) minus their count times the codeword: 1.4 ms instead of 3.7 for 2,500 descriptors
+            ones = np.add.reduceat(bits[order], starts, axis=0, dtype=np.int32)
+            count = np.diff(np.r_[starts, len(sa)])
+            out[words] += (ones - count[:, None] * codebook[words]) * np.float32(0.5 ** j)
         out = np.sign(out) * np.sqrt(np.abs(out))
         n = np.linalg.norm(out, axis=1, keepdims=True)
         out = out / np.maximum(n, 1e-9)

@@ -34,6 +34,7 @@ NPROBE = 24
 # the memory read), then the best COARSE_POOL re-scored on every dimension
 COARSE_DIMS = 128
 COARSE_POOL = 200
+CHEAP_PARTS = 2  # row ranges, one per query thread
 
 
 def _fsync_dir(path: str) -> None:
@@ -159,23 +160,36 @@ class GlobalIndex:
                               faiss.vector_to_array(self.snapshot.id_map))
         return self._flat
 
-    def search_cheaply(self, q: np.ndarray, k: int, live: np.ndarray) -> dict[int, float]:
+    def search_cheaply(self, q: np.ndarray, k: int, live: np.ndarray, map_parts=map) -> dict[int, float]:
         """``search`` for a second look that must cost little: on an exact snapshot, each query vector
         meets the first COARSE_DIMS dimensions of every stored vector and its best COARSE_POOL are
-        scored on all of them (the delta and an IVF snapshot are searched as usual)."""
+        scored on all of them (the delta and an IVF snapshot are searched as usual).
+
+        ``map_parts(fn, parts)``: how the stored vectors' parts (CHEAP_PARTS row ranges) are read, e.g.
+        by several threads; the answer does not depend on it."""
         flat = self._flat_vectors()
         if flat is None:
             return self.search(q, k, live)
         vecs, ids = flat
         q = np.ascontiguousarray(np.atleast_2d(q), np.float32)
         coarse = q[:, :COARSE_DIMS] / np.maximum(np.linalg.norm(q[:, :COARSE_DIMS], axis=1, keepdims=True), 1e-9)
-        # einsum, not @ (OpenBLAS's threads spin against the query's other thread; see globaldesc.raw_vlad):
-        # 12 ms for one vector at 100,000, reading a quarter of each row in place
-        s = np.einsum("nd,qd->nq", vecs[:, :COARSE_DIMS], coarse)
-        best: dict[int, float] = {}
         pool = min(COARSE_POOL, len(ids))
+
+        def part(rows: range) -> tuple[np.ndarray, np.ndarray]:
+            # einsum, not @ (OpenBLAS's threads spin against the query's other thread; see
+            # globaldesc.raw_vlad): 12 ms for one vector at 100,000, reading a quarter of each row in place
+            s = np.einsum("nd,qd->qn", vecs[rows.start:rows.stop, :COARSE_DIMS], coarse)
+            top = np.argpartition(-s, min(pool, s.shape[1]) - 1, axis=1)[:, :pool]
+            return np.take_along_axis(s, top, 1), top + rows.start
+
+        step = -(-len(ids) // CHEAP_PARTS)
+        parts = list(map_parts(part, [range(a, min(a + step, len(ids))) for a in range(0, len(ids), step)]))
+        scores = np.concatenate([p[0] for p in parts], axis=1)
+        rows = np.concatenate([p[1] for p in parts], axis=1)
+        best: dict[int, float] = {}
         for j in range(len(q)):
-            top = np.argpartition(-s[:, j], pool - 1)[:pool]
+            # the parts' best, merged: the whole's best COARSE_POOL, re-scored on every dimension
+            top = rows[j][np.argpartition(-scores[j], pool - 1)[:pool]]
             exact = np.einsum("nd,d->n", vecs[top], q[j])
             order = np.argsort(-exact)[:k]
             _take(best, exact[order][None], ids[top[order]][None], live)

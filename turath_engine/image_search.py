@@ -40,9 +40,10 @@ GLOBAL_K = 200  # first-stage shortlist (per query region, fused by best similar
 # When a photo finds no confident match, its mirror image is searched too, more cheaply: the
 # descriptors at the reflected keypoints (no second detection); the first stage's best 10 for its
 # whole-image descriptor, searched cheaply, and its PDQ near-duplicates, matched in full with its 1,000
-# strongest keypoints; no word matches. Photos that found their object pay nothing; the others ~45 ms
+# strongest keypoints; no word matches. Photos that found their object pay nothing; the others ~35 ms
 # at 100,000 (calibration photos at 100,000: 10 candidates find 15 of 20 mirrored copies, 3 or 5 find
-# 13; 1,000 keypoints for the descriptor too lost 3 of 20 evaluation photos). RESULTS.md, seventh session.
+# 13; 1,000 keypoints for the descriptor too lost 3 of 20 evaluation photos). RESULTS.md, seventh and
+# eighth sessions (~56 ms before the mirror image was prepared while the first stage runs).
 MIRROR_GLOBAL = 10
 MIRROR_PDQ_REFINE = 5  # at most, within PDQ_NEAR
 MIRROR_FEATURES = 1000
@@ -119,14 +120,16 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     the best of several photos is kept). If no image has ``confident_inliers`` after it, the photo's
     mirror image is searched too (None: never). Raises BadImageError: the caller must know."""
     img = load_image(src)
+    pool = None if images.uses_words else _pool()[0]
+    # the PDQ hashes need no features: the other thread computes them while this one detects them
+    hashed = pool.submit(_pdq_hashes, img, confident_inliers is not None) if pool else None
     qf = orb_features(img, query=True)
     if len(qf.des) < 30:
         flags.append(f"image{qi}:low_texture")
-    pool = None if images.uses_words else _pool()[0]
     first = pool.submit(_first_stage, images, qf) if pool else None
-    soft = images.vocab.assign_multi(qf.des, QUERY_SOFT_WORDS)
+    soft = images.vocab.assign_multi(qf.des, QUERY_SOFT_WORDS, exact=False)
     qkp = np.repeat(np.arange(len(qf.des)), soft.shape[1])
-    pdq, _q = pdq_hash(img)
+    pdq, mirror_pdq = hashed.result() if hashed else _pdq_hashes(img, False)
     full = _FullMatching(images, qf, img)
     if images.pdq.ntotal:
         D, Idx = images.pdq.search(pdq.reshape(1, 32), min(10, images.pdq.ntotal))
@@ -137,6 +140,9 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     # PDQ's nearest are matched in full whatever the first stage says, so they are matched now, on
     # this thread, while the first stage's search still runs on the other (it waited ~50 ms here)
     full.run(pdq_refine, parallel=False)
+    mirror = _MirrorImage(images, img, qf, mirror_pdq) if confident_inliers is not None else None
+    if mirror is not None and first is not None:
+        mirror.prepare_while(first)
     if images.uses_words:
         short, pairs = images.words.scores(soft.ravel(), qf.des, 400, images.live, qkp)
         refine_always = []
@@ -152,33 +158,89 @@ def search_photo(images: ImageIndex, src, qi: int, allowed_keys: Allowed, per_im
     _verify_list(images, order, qf, allowed_keys, per_image, qi, dict(short), dict(near), pairs, full,
                  refine_always)
     if confident_inliers is not None and not any(ev["inliers"] >= confident_inliers for ev in per_image.values()):
-        _search_mirror_image(images, img, qf, qi, per_image, confident_inliers)
+        _search_mirror_image(images, mirror, qi, per_image, confident_inliers)
 
 
-def _search_mirror_image(images: ImageIndex, img, qf, qi: int, per_image: dict[int, dict],
+def _pdq_hashes(img, mirror: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """The photo's PDQ hash, and its mirror image's if ``mirror``."""
+    return pdq_hash(img)[0], pdq_hash(img, mirror=True)[0] if mirror else None
+
+
+class _MirrorImage:
+    """What the mirror search needs of the photo's mirror image, each part computed once, when first
+    asked for: its features, its PDQ hash, its whole-image descriptor, its matcher.
+
+    ``prepare_while`` computes them while this thread would otherwise wait for the first stage (on
+    photos at 100,000 it waited a median 17 ms there): a photo that then finds no confident match
+    has them ready, one that does never needed them and lost no time."""
+
+    def __init__(self, images: ImageIndex, img, qf, pdq: np.ndarray | None = None):
+        self.images, self.img, self.qf = images, img, qf
+        self._pdq = pdq  # computed already, or None
+        self._features = self._descriptor = self._full = None
+
+    def features(self):
+        if self._features is None:
+            self._features = mirrored(self.qf)
+        return self._features
+
+    def pdq(self) -> np.ndarray:
+        if self._pdq is None:
+            self._pdq = pdq_hash(self.img, mirror=True)[0]
+        return self._pdq
+
+    def descriptor(self) -> np.ndarray:
+        if self._descriptor is None:
+            self._descriptor = default_descriptor().describe(self.features().des)
+        return self._descriptor
+
+    def full_matching(self) -> _FullMatching:
+        if self._full is None:
+            mf = self.features()
+            self._full = _FullMatching(self.images, strongest(mf, MIRROR_FEATURES) if MIRROR_FEATURES else mf,
+                                       self.img)
+        return self._full
+
+    def prepare_while(self, busy) -> None:
+        """Compute the parts one by one until ``busy`` (a future) is done; none is computed in part."""
+        steps = [self.features, self.full_matching]
+        if self.images.pdq.ntotal:
+            steps.append(self.pdq)
+        if MIRROR_GLOBAL > 0 and not self.images.uses_words:
+            steps.append(self.descriptor)
+        for step in steps:
+            if busy.done():
+                return
+            step()
+
+
+def _search_mirror_image(images: ImageIndex, mirror: _MirrorImage, qi: int, per_image: dict[int, dict],
                          confident_inliers: int) -> None:
     """Verify the photo's mirror image against its PDQ near-duplicates and the first stage's best few
     (MIRROR_*); only confident matches are kept (a weak one is no reason to say the photo was
     mirrored). Their evidence says ``mirrored`` and its query outline is drawn on the photo as taken."""
-    mf = mirrored(qf)
+    mf = mirror.features()
     if len(mf.des) < 2:
         return
-    pool = None if images.uses_words else _pool()[0]
+    full = mirror.full_matching()
     use_global = MIRROR_GLOBAL > 0 and not images.uses_words
-    first = pool.submit(_mirror_first_stage, images, mf) if pool and use_global else None
+    pool = _pool()[0] if use_global else None
+    # the whole-image descriptor (unless prepared already) on the other thread while this one looks
+    # up and matches the PDQ near-duplicates; then both threads read the stored vectors
+    described = pool.submit(mirror.descriptor) if pool else None
     cand: list[int] = []
     pdq_of: dict[int, int] = {}
     if images.pdq.ntotal:
-        pdq, _q = pdq_hash(img, mirror=True)
-        D, Idx = images.pdq.search(pdq.reshape(1, 32), min(MIRROR_PDQ_REFINE, images.pdq.ntotal))
+        D, Idx = images.pdq.search(mirror.pdq().reshape(1, 32), min(MIRROR_PDQ_REFINE, images.pdq.ntotal))
         for d, i in zip(D[0], Idx[0], strict=True):
             if i >= 0 and d <= PDQ_NEAR:
                 cand.append(int(i))
                 pdq_of[int(i)] = int(d)
-    full = _FullMatching(images, strongest(mf, MIRROR_FEATURES) if MIRROR_FEATURES else mf, img)
     full.run(cand, parallel=False)
     if use_global:
-        best = first.result() if first else _mirror_first_stage(images, mf)
+        if described:
+            described.result()
+        best = _mirror_first_stage(images, mirror)
         full.run(best)
         cand += best
     # x in the mirror image -> x in the photo as taken, in the photo's own pixels
@@ -198,10 +260,10 @@ def _search_mirror_image(images: ImageIndex, img, qf, qi: int, per_image: dict[i
         per_image[iid] = ev
 
 
-def _mirror_first_stage(images: ImageIndex, mf) -> list[int]:
+def _mirror_first_stage(images: ImageIndex, mirror: _MirrorImage) -> list[int]:
     """The mirror image's first MIRROR_GLOBAL: its whole-image descriptor (a republished copy is the
     whole picture) searched cheaply (a quarter of the first stage's memory read, then re-scored)."""
-    sims = images.gidx.search_cheaply(default_descriptor().describe(mf.des), MIRROR_GLOBAL, images.live)
+    sims = images.gidx.search_cheaply(mirror.descriptor(), MIRROR_GLOBAL, images.live, _in_parallel)
     return sorted(sims, key=lambda i: -sims[i])[:MIRROR_GLOBAL]
 
 

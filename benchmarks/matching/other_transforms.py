@@ -75,11 +75,35 @@ def transform(name: str, img: np.ndarray, rng) -> np.ndarray:
         return cv2.warpAffine(c, m, (c.shape[1], c.shape[0]), borderMode=cv2.BORDER_REFLECT)
     if name == "crop25":
         return synth._crop(rng, img, whole, 0.25)[0]
+    if name == "tilt60":  # a strong out-of-plane tilt: the far side at 45 % of the near side's height
+        src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+        dst = np.float32([[0, 0], [w * 0.75, h * 0.275], [w * 0.75, h * 0.725], [0, h]])
+        return cv2.warpPerspective(img, cv2.getPerspectiveTransform(src, dst), (int(w * 0.75), h),
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(90, 90, 90))
+    if name == "motion_blur":  # a shaken phone: 15 px along a diagonal
+        k = np.eye(15, dtype=np.float32) / 15
+        return cv2.filter2D(img, -1, k)
+    if name == "noise25":  # a dark room's sensor noise, sigma 25
+        return np.clip(img + rng.normal(0, 25, img.shape), 0, 255).astype(np.uint8)
+    if name == "haze":  # contrast cut to a third (glass, haze, a washed-out print)
+        return (img.astype(np.float32) * 0.33 + 150).astype(np.uint8)
+    if name == "barrel":  # a phone's wide-angle lens, close up: barrel distortion
+        f = max(w, h)
+        cam = np.float32([[f, 0, w / 2], [0, f, h / 2], [0, 0, 1]])
+        mx, my = cv2.initUndistortRectifyMap(cam, np.float32([0.35, 0, 0, 0]), None, cam, (w, h), cv2.CV_32FC1)
+        return cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    if name == "halftone":  # printed in a catalogue and scanned: a 45-degree dot screen of 4 px, blurred
+        g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        u, v = (xx + yy) / np.sqrt(2), (xx - yy) / np.sqrt(2)
+        screen = 0.5 + 0.25 * (np.cos(2 * np.pi * u / 4) + np.cos(2 * np.pi * v / 4))
+        dots = ((g > screen) * 255).astype(np.uint8)
+        return np.repeat(cv2.GaussianBlur(dots, (0, 0), 1.0)[:, :, None], 3, 2)
     raise ValueError(name)
 
 
 NAMES = ["hflip", "rot90", "rot180", "gray", "caption", "pad_small", "stretch", "blur3", "jpeg10", "tiny96",
-         "overexposed", "crop_rotate", "crop25"]
+         "overexposed", "crop_rotate", "crop25", "tilt60", "motion_blur", "noise25", "haze", "barrel", "halftone"]
 
 
 def main():

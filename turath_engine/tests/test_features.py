@@ -121,3 +121,26 @@ def test_pdq_of_a_small_copy_still_tells_copies_from_other_images(photos):
             dists = {m: int(np.unpackbits(q ^ hm).sum()) for m, hm in hashes.items()}
             assert dists[n] < PDQ_NEAR, (n, dists[n])
             assert min(d for m, d in dists.items() if m != n) > PDQ_NEAR + 25, (n, dists)
+
+
+def test_a_query_photos_coarse_words_searched_among_nearby_groups_are_the_exact_ones(photos):
+    """Query photos look their coarse words up among the nearest groups of words only: nearly every
+    word is the exact search's; of words equally near, the same one is picked."""
+    vocab = default_vocabulary()
+    des = orb_features(load_image(phone_photo(photos["chelsea"], angle=10, scale=0.8, gain=0.7)), query=True).des
+    exact, near = vocab.coarse(des), vocab.coarse(des, exact=False)
+    dist = lambda w: np.unpackbits(des ^ vocab.centroids[w], axis=1).sum(1)  # noqa: E731
+    assert np.mean(exact == near) > 0.97
+    assert np.all(dist(near) >= dist(exact)) and np.mean(dist(near) == dist(exact)) > 0.97
+    # of several words at the nearest distance, the lowest-numbered, as the register's were picked
+    tied = dist(near) == dist(exact)
+    assert np.array_equal(near[tied], exact[tied])
+    assert np.array_equal(vocab.assign_multi(des, 2, exact=False)[exact == near],
+                          vocab.assign_multi(des, 2)[exact == near])
+
+
+def test_the_groups_of_words_are_the_same_on_every_machine():
+    vocab = default_vocabulary()
+    a = features.word_groups(vocab.centroids, features.COARSE_GROUPS)
+    b = features.word_groups(vocab.centroids.copy(), features.COARSE_GROUPS)
+    assert np.array_equal(a, b) and len(np.unique(a, axis=0)) == features.COARSE_GROUPS

@@ -64,3 +64,22 @@ def test_regions_share_the_photos_codeword_assignment_and_give_the_same_vectors(
             raws.append(globaldesc.raw_vlad(qf.des[m], gd.codebook))
     assert len(raws) >= 4
     assert np.array_equal(got, gd.project(np.stack(raws)))
+
+
+def test_the_vlad_is_the_sum_of_each_descriptors_residual_to_its_codewords(photos):
+    """raw_vlad sums a codeword's residuals as bit counts minus count x codeword: the same vector as
+    adding (bits - codeword) descriptor by descriptor, then the power and the two normalisations."""
+    cb = globaldesc.default_descriptor().codebook
+    des = _des(jpeg_bytes(photos["coffee"]), query=True)
+    for assign in (1, 2):
+        near = globaldesc.nearest_codewords(des, cb, assign)
+        want = np.zeros((len(cb), 256), np.float64)
+        for bits, words in zip(np.unpackbits(des, axis=1).astype(np.float64), near, strict=True):
+            for j, c in enumerate(words):
+                want[c] += (bits - cb[c]) * 0.5 ** j
+        want = np.sign(want) * np.sqrt(np.abs(want))
+        want /= np.maximum(np.linalg.norm(want, axis=1, keepdims=True), 1e-9)
+        want = want.ravel() / np.linalg.norm(want)
+        got = globaldesc.raw_vlad(des, cb, assign=assign)
+        assert np.abs(got - want).max() < 1e-5
+        assert np.abs(got).max() > 0.01  # not an empty vector

@@ -62,8 +62,8 @@ def test_the_outline_is_drawn_on_the_photo_as_taken(built_index, photos):
 
 def test_only_photos_without_a_confident_match_search_their_mirror_image(built_index, photos, monkeypatch):
     calls = []
-    real = image_search.mirrored
-    monkeypatch.setattr(image_search, "mirrored", lambda qf: calls.append(1) or real(qf))
+    real = image_search._search_mirror_image
+    monkeypatch.setattr(image_search, "_search_mirror_image", lambda *a: calls.append(1) or real(*a))
     eng = Engine.open(built_index)
     eng.query(images=[phone_photo(photos["rocket"], angle=10, scale=0.8, gain=0.7)])
     assert calls == []
@@ -71,6 +71,26 @@ def test_only_photos_without_a_confident_match_search_their_mirror_image(built_i
     assert calls == [1]
     assert not res.candidates
     eng.close()
+
+
+def test_the_answer_does_not_depend_on_what_was_prepared_while_waiting(built_index, photos, monkeypatch):
+    """The mirror image's parts are computed while the first stage runs, as far as it leaves time:
+    all of them, some or none, the evidence is the same."""
+    q = phone_photo(np.ascontiguousarray(photos["coffee"][:, ::-1]), angle=8, scale=0.85, gain=0.75)
+
+    def prepare_all(self, busy):
+        self.features(), self.full_matching(), self.pdq(), self.descriptor()
+
+    answers = []
+    for prepare in (prepare_all, lambda self, busy: self.features(), lambda self, busy: None):
+        monkeypatch.setattr(image_search._MirrorImage, "prepare_while", prepare)
+        with Engine.open(built_index) as eng:
+            res = eng.query(images=[q])
+        ev = res.candidates[0].evidence["image"]
+        assert res.candidates[0].key == "obj-coffee" and ev["mirrored"] is True
+        answers.append([(c.key, c.evidence["image"]["inliers"], c.evidence["image"]["query_polygon"])
+                        for c in res.candidates])
+    assert answers[0] == answers[1] == answers[2]
 
 
 def test_the_strongest_keypoints_keep_their_descriptors_and_cover_the_photo(photos):
