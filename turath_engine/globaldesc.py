@@ -20,6 +20,8 @@ import os
 
 import numpy as np
 
+from .features import ones_by_label
+
 DATA_DIR = os.path.join(os.path.dirname(__file__), "data")
 # codebook (K, 256), mean (K*256,), projection (K*256, DIM) float16: .npy, as the package data ships
 MODEL_FILES = {name: os.path.join(DATA_DIR, f"vlad_orb_{name}.npy") for name in ("codebook", "mean", "proj")}
@@ -66,15 +68,9 @@ def raw_vlad(des: np.ndarray, codebook: np.ndarray, assign: int = ASSIGN,
         if nearest is None:
             nearest = _nearest(bits.astype(np.float32), codebook, assign)
         for j in range(nearest.shape[1]):
-            a = nearest[:, j]
-            order = np.argsort(a, kind="stable")
-            sa = a[order]
-            starts = np.flatnonzero(np.r_[True, sa[1:] != sa[:-1]])
-            words = sa[starts]
             # a codeword's residuals summed = its descriptors' bits summed (integers, on the unpacked
             # bytes) minus their count times the codeword: 1.4 ms instead of 3.7 for 2,500 descriptors
-            ones = np.add.reduceat(bits[order], starts, axis=0, dtype=np.int32)
-            count = np.diff(np.r_[starts, len(sa)])
+            words, ones, count = ones_by_label(bits, nearest[:, j])
             out[words] += (ones - count[:, None] * codebook[words]) * np.float32(0.5 ** j)
         out = np.sign(out) * np.sqrt(np.abs(out))
         n = np.linalg.norm(out, axis=1, keepdims=True)

@@ -125,22 +125,38 @@ def test_pdq_of_a_small_copy_still_tells_copies_from_other_images(photos):
 
 def test_a_query_photos_coarse_words_searched_among_nearby_groups_are_the_exact_ones(photos):
     """Query photos look their coarse words up among the nearest groups of words only: nearly every
-    word is the exact search's; of words equally near, the same one is picked."""
+    word is the exact search's; of words equally near, nearly always the same one is picked."""
     vocab = default_vocabulary()
-    des = orb_features(load_image(phone_photo(photos["chelsea"], angle=10, scale=0.8, gain=0.7)), query=True).des
-    exact, near = vocab.coarse(des), vocab.coarse(des, exact=False)
-    dist = lambda w: np.unpackbits(des ^ vocab.centroids[w], axis=1).sum(1)  # noqa: E731
-    assert np.mean(exact == near) > 0.97
-    assert np.all(dist(near) >= dist(exact)) and np.mean(dist(near) == dist(exact)) > 0.97
-    # of several words at the nearest distance, the lowest-numbered, as the register's were picked
-    tied = dist(near) == dist(exact)
-    assert np.array_equal(near[tied], exact[tied])
-    assert np.array_equal(vocab.assign_multi(des, 2, exact=False)[exact == near],
-                          vocab.assign_multi(des, 2)[exact == near])
+    for name in ("chelsea", "coffee"):
+        des = orb_features(load_image(phone_photo(photos[name], angle=10, scale=0.8, gain=0.7)), query=True).des
+        exact, near = vocab.coarse(des), vocab.coarse(des, exact=False)
+        dist = lambda w, des=des: np.unpackbits(des ^ vocab.centroids[w], axis=1).sum(1)  # noqa: E731
+        assert np.mean(exact == near) > 0.98, name
+        assert np.all(dist(near) >= dist(exact)) and np.mean(dist(near) == dist(exact)) > 0.98, name
+        # of several words at the nearest distance, the lowest-numbered, as the register's were picked
+        # (without that rule ~5 % of words differ here, most of them at the same distance)
+        tied = dist(near) == dist(exact)
+        assert np.mean(near[tied] == exact[tied]) > 0.995, name
+        same = exact == near
+        assert np.array_equal(vocab.assign_multi(des, 2, exact=False)[same], vocab.assign_multi(des, 2)[same])
+
+
+def test_words_whose_ties_the_lookup_may_have_cut_off_are_searched_exactly(photos, monkeypatch):
+    """With one word returned per descriptor every tie may have been cut off: all are searched
+    exactly, and every word is the exact one."""
+    vocab = features.Vocabulary(default_vocabulary().centroids)
+    des = orb_features(load_image(jpeg_bytes(photos["rocket"])), query=True).des
+    monkeypatch.setattr(features, "TIES_SEEN", 1)
+    assert np.array_equal(vocab.coarse(des, exact=False), vocab.coarse(des))
 
 
 def test_the_groups_of_words_are_the_same_on_every_machine():
+    """The groups are computed, not shipped: the same bytes wherever they are computed (no random
+    draw, no float clustering), or query photos' words would depend on the machine."""
+    import hashlib
+
     vocab = default_vocabulary()
-    a = features.word_groups(vocab.centroids, features.COARSE_GROUPS)
-    b = features.word_groups(vocab.centroids.copy(), features.COARSE_GROUPS)
-    assert np.array_equal(a, b) and len(np.unique(a, axis=0)) == features.COARSE_GROUPS
+    groups = features.word_groups(vocab.centroids, features.COARSE_GROUPS)
+    assert len(np.unique(groups, axis=0)) == features.COARSE_GROUPS
+    assert hashlib.sha256(groups.tobytes()).hexdigest() == (
+        "968d0621da01db546420ddd954b1a2fa3f92117d1d794fbeef5bec8c3e3cfe2a")

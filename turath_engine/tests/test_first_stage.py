@@ -286,31 +286,37 @@ def test_the_cheap_search_scores_what_it_finds_exactly_and_skips_removed_images(
     assert max(got, key=got.get) == n + 1
 
 
-def test_the_cheap_search_read_in_parts_gives_the_whole_reads_answer(tmp_path, monkeypatch):
+@pytest.mark.parametrize("n", [2501, 250, 3])
+def test_the_cheap_search_read_in_parts_gives_the_whole_reads_answer(tmp_path, monkeypatch, n):
     """The rows are read in parts (one per query thread): the best COARSE_POOL of all the parts are
-    those of the whole, whatever the number of parts and however they are read."""
+    those of the whole, whatever the number of parts (some smaller than COARSE_POOL) and however they
+    are read."""
     from concurrent.futures import ThreadPoolExecutor
 
+    from turath_engine import image_search
+
+    monkeypatch.setenv("TURATH_QUERY_THREADS", "2")
     rng = np.random.default_rng(3)
-    n, dim = 2501, 512
+    dim = 512
     vecs = rng.normal(size=(n, dim)).astype(np.float32)
     vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
     gi = globalindex.GlobalIndex(str(tmp_path / "global.faiss"), dim)
     gi.rebuild(np.arange(1, n + 1, dtype=np.int64), vecs)
     live = np.ones(n + 1, bool)
     q = rng.normal(size=(2, dim)).astype(np.float32)
+    k = min(7, n)
     # the answer as the whole read gives it: best 200 on the first 128 dimensions, re-scored on all
     want = {}
     for row in q:
         c = row[:128] / np.linalg.norm(row[:128])
         top = np.argsort(-(vecs[:, :128] @ c))[:globalindex.COARSE_POOL]
         exact = vecs[top] @ row
-        for i in top[np.argsort(-exact)[:7]]:
+        for i in top[np.argsort(-exact)[:k]]:
             want[int(i) + 1] = max(want.get(int(i) + 1, -9), float(vecs[i] @ row))
     with ThreadPoolExecutor(2) as threads:
         for parts in (1, 2, 7):
             monkeypatch.setattr(globalindex, "CHEAP_PARTS", parts)
-            for read in (map, threads.map):
-                got = gi.search_cheaply(q, 7, live, read)
+            for read in (map, threads.map, image_search._in_parallel):
+                got = gi.search_cheaply(q, k, live, read)
                 assert got.keys() == want.keys()
                 assert all(got[i] == pytest.approx(want[i], abs=1e-4) for i in want)

@@ -76,13 +76,20 @@ def test_only_photos_without_a_confident_match_search_their_mirror_image(built_i
 def test_the_answer_does_not_depend_on_what_was_prepared_while_waiting(built_index, photos, monkeypatch):
     """The mirror image's parts are computed while the first stage runs, as far as it leaves time:
     all of them, some or none, the evidence is the same."""
+    monkeypatch.setenv("TURATH_QUERY_THREADS", "2")  # preparing needs a first stage on another thread
     q = phone_photo(np.ascontiguousarray(photos["coffee"][:, ::-1]), angle=8, scale=0.85, gain=0.75)
+    prepared = []
 
     def prepare_all(self, busy):
+        prepared.append("all")
         self.features(), self.full_matching(), self.pdq(), self.descriptor()
 
+    def prepare_features(self, busy):
+        prepared.append("features")
+        self.features()
+
     answers = []
-    for prepare in (prepare_all, lambda self, busy: self.features(), lambda self, busy: None):
+    for prepare in (prepare_all, prepare_features, lambda self, busy: prepared.append("none")):
         monkeypatch.setattr(image_search._MirrorImage, "prepare_while", prepare)
         with Engine.open(built_index) as eng:
             res = eng.query(images=[q])
@@ -90,6 +97,7 @@ def test_the_answer_does_not_depend_on_what_was_prepared_while_waiting(built_ind
         assert res.candidates[0].key == "obj-coffee" and ev["mirrored"] is True
         answers.append([(c.key, c.evidence["image"]["inliers"], c.evidence["image"]["query_polygon"])
                         for c in res.candidates])
+    assert prepared == ["all", "features", "none"]
     assert answers[0] == answers[1] == answers[2]
 
 
