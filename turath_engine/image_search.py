@@ -56,6 +56,7 @@ MIRROR_FEATURES = 1000
 # SQLite stays on the caller's thread. TURATH_QUERY_THREADS=1 turns it off.
 _POOL: tuple[ThreadPoolExecutor, int] | None = None
 _POOL_LOCK = threading.Lock()
+_POOL_THREAD = "turath-query"  # the pool's threads' name prefix
 
 
 def query_threads() -> int:
@@ -81,7 +82,7 @@ def _pool() -> tuple[ThreadPoolExecutor | None, int]:
         return None, 1
     with _POOL_LOCK:
         if _POOL is None or _POOL[1] != n:
-            _POOL = (ThreadPoolExecutor(n - 1, thread_name_prefix="turath-query", initializer=_one_omp_thread), n)
+            _POOL = (ThreadPoolExecutor(n - 1, thread_name_prefix=_POOL_THREAD, initializer=_one_omp_thread), n)
         return _POOL
 
 
@@ -93,7 +94,7 @@ def _in_parallel(fn, items: list) -> list:
     fixed half of unequal items."""
     pool, n = _pool()
     # on a pool thread, waiting for work queued behind it on the same pool could wait forever
-    if pool is None or len(items) < 2 or threading.current_thread().name.startswith("turath-query"):
+    if pool is None or len(items) < 2 or threading.current_thread().name.startswith(_POOL_THREAD):
         return [fn(x) for x in items]
     out = [None] * len(items)
     taken = itertools.count()  # next() on it is atomic under the GIL
@@ -174,7 +175,7 @@ class _MirrorImage:
     ``prepare_while`` computes them while this thread would otherwise wait for the first stage (on
     photos at 100,000 it waited a median 17 ms there): a photo that then finds no confident match
     has them ready; one that does never needed them and lost at most the step under way when the
-    first stage ended (the reflected features, ~12 ms, at worst)."""
+    first stage ended (the longest, the reflected features: 12-17 ms, median to p90)."""
 
     def __init__(self, images: ImageIndex, img, qf, pdq: np.ndarray | None = None):
         self.images, self.img, self.qf = images, img, qf
